@@ -1,0 +1,30 @@
+"""The one exception type a user ever sees.
+
+Raise `UserError` for anything the user can fix (a missing file, a bad flag, an unknown name).
+The CLI prints its message as a single line on stderr and exits with status 2, no traceback.
+Messages name the file (and line, where there is one): ``dialogue.txt:12: ...``.
+"""
+
+
+class UserError(Exception):
+    """A problem with the user's input or settings, reported as one line and exit code 2."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, path=None, line: int | None = None):
+        where = ""
+        if path is not None:
+            where = f"{path}:{line}: " if line is not None else f"{path}: "
+        super().__init__(where + message)
+
+
+def closest(name: str, choices, n: int = 3) -> list[str]:
+    """Up to `n` of `choices` that look most like `name` (for 'did you mean' hints)."""
+    import difflib
+
+    choices = list(choices)
+    lowered = {c.lower(): c for c in choices}
+    hits = difflib.get_close_matches(name.lower(), list(lowered), n=n, cutoff=0.5)
+    if not hits:  # fall back to substring matches, then to the first few names
+        hits = [c for c in lowered if name.lower() in c or c in name.lower()][:n]
+    return [lowered[h] for h in hits] or choices[:n]

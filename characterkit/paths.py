@@ -1,0 +1,68 @@
+"""The home folder layout (datasets/, loras/, models/, characters/) and safe names.
+
+The home is the current directory unless CHARACTERKIT_HOME is set, matching text-generation-webui's
+habit of keeping models/ and loras/ beside the scripts.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from characterkit.errors import UserError
+
+_SAFE_NAME = re.compile(r"^[\w][\w .+-]*$", re.UNICODE)
+
+
+def home() -> Path:
+    return Path(os.environ.get("CHARACTERKIT_HOME", ".")).resolve()
+
+
+def datasets_dir() -> Path:
+    return home() / "datasets"
+
+
+def loras_dir() -> Path:
+    return home() / "loras"
+
+
+def models_dir() -> Path:
+    return home() / "models"
+
+
+def characters_dir() -> Path:
+    return home() / "characters"
+
+
+def safe_name(name: str, what: str = "name") -> str:
+    """Return `name` if it can be a folder name of its own; raise UserError otherwise.
+
+    Rejects path separators, '..', leading dots and empty names so that `--lora-name ../x` can never
+    write outside its folder.
+    """
+    name = name.strip()
+    if not name or name in {".", ".."} or "/" in name or "\\" in name or ".." in name:
+        raise UserError(f"invalid {what} {name!r}: use letters, digits, spaces, '.', '_', '+' or '-', no path separators")
+    if not _SAFE_NAME.match(name):
+        raise UserError(f"invalid {what} {name!r}: use letters, digits, spaces, '.', '_', '+' or '-'")
+    return name
+
+
+def slug(name: str) -> str:
+    """A file-name friendly form of a display name: 'Mr. Pickwick' -> 'Mr_Pickwick'."""
+    s = re.sub(r"[^\w.+-]+", "_", name.strip(), flags=re.UNICODE).strip("._")
+    return s or "character"
+
+
+def resolve_in(folder: Path, name_or_path: str, what: str) -> Path:
+    """A path as given if it exists, else `folder/name`; a clear error listing `folder` otherwise."""
+    p = Path(name_or_path)
+    if p.exists():
+        return p
+    candidate = folder / name_or_path
+    if candidate.exists():
+        return candidate
+    available = sorted(x.name for x in folder.iterdir() if not x.name.startswith((".", "README"))) if folder.is_dir() else []
+    listing = ", ".join(available) if available else f"none (the folder {folder} is empty or missing)"
+    raise UserError(f"{what} {name_or_path!r} not found; available in {folder}: {listing}")

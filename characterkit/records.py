@@ -1,0 +1,87 @@
+"""The nouns that flow through the pipeline: plain dataclasses, no behaviour beyond small views.
+
+    source text --parse--> Line ... --samples--> Sample ... --export--> files
+
+A `Line` is one utterance (or a piece of narration, or a scene break) in reading order.
+A `Sample` is one training example: context turns, the target reply, and where it came from.
+Style pairs and synthetic pairs are Samples too: their `instruction` holds the task and their
+single context turn holds the input text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+SPEECH = "speech"
+NARRATION = "narration"
+BREAK = "break"  # a scene break: context never crosses it
+
+
+@dataclass
+class Line:
+    """One unit of a parsed source, in reading order.
+
+    speaker: the display name (after alias merging) for speech; None for narration and breaks.
+    kind: SPEECH, NARRATION or BREAK.
+    source / lineno: where it came from (1-based line of the first source line).
+    confidence: how sure the parser is of `speaker` (1.0 for tagged transcripts; novel attribution
+    sets less, and samples below --min-confidence are dropped as uncertain).
+    """
+
+    speaker: str | None
+    text: str
+    kind: str = SPEECH
+    source: str = ""
+    lineno: int = 0
+    confidence: float = 1.0
+
+
+@dataclass
+class Turn:
+    """A context turn inside a Sample. speaker None means narration (rendered without a name)."""
+
+    speaker: str | None
+    text: str
+
+    def render(self) -> str:
+        return f"{self.speaker}: {self.text}" if self.speaker else self.text
+
+
+@dataclass
+class Sample:
+    """One training example.
+
+    character: whose voice the reply is in (a character for dialogue, an author for style pairs).
+    context: the turns before the reply, oldest first (may be empty).
+    reply: the target text, without any `Name:` prefix.
+    instruction: a task line for instruction data (style and synthetic pairs); "" for dialogue.
+    persona: a description of the character used as system prompt; "" when none.
+    """
+
+    id: str
+    character: str
+    context: list[Turn]
+    reply: str
+    instruction: str = ""
+    persona: str = ""
+    source: str = ""
+    split: str = "train"
+    meta: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, row: dict) -> "Sample":
+        row = dict(row)
+        row["context"] = [Turn(**t) for t in row.get("context", [])]
+        return cls(**row)
+
+
+@dataclass
+class Message:
+    """A chat message: role is 'system', 'user' or 'assistant'; name is the speaker when known."""
+
+    role: str
+    content: str
+    name: str | None = None

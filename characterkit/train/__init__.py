@@ -1,0 +1,1 @@
+"""Training: tokenise + mask, collate, LoRA setup, run, save, eval. Imports torch lazily."""
