@@ -1,0 +1,31 @@
+# Two entry points (see README): `make demo` (install + the main job on the bundled sample)
+# and `make test` (install + the test suite). CI runs `make test`.
+VENV ?= .venv
+BIN := $(VENV)/bin
+export HF_HUB_OFFLINE := 1
+export HF_HUB_DISABLE_TELEMETRY := 1
+export GRADIO_ANALYTICS_ENABLED := False
+
+.PHONY: install demo test browser bench
+
+$(BIN)/characterkit: setup.cfg pyproject.toml
+	test -x $(BIN)/python || python3 -m venv $(VENV)
+	# torch first and pinned: the CPU build; anything unpinned pulls gigabytes of CUDA wheels
+	$(BIN)/pip install -q --disable-pip-version-check torch==2.13.0
+	$(BIN)/pip install -q --disable-pip-version-check -c constraints.txt -e '.[test]'
+	touch $@
+
+install: $(BIN)/characterkit
+
+demo: install
+	$(BIN)/characterkit demo
+
+# The browser test needs Debian's chromium; install it when we can (root), otherwise that test skips.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "chromium not installed: the browser test will skip"; }
+
+test: install browser
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest
+
+bench: install
+	OMP_NUM_THREADS=1 $(BIN)/python -m bench

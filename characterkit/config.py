@@ -1,0 +1,67 @@
+"""Settings for each stage as dataclasses that check themselves on creation.
+
+A bad value fails at start-up with a sentence (a UserError), not halfway through a long job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from characterkit.errors import UserError
+
+
+@dataclass
+class DialogueSettings:
+    """`prepare dialogue`: transcripts (or novels) -> rolling-context samples for chosen characters.
+
+    rounds counts turns (one speaker's utterance, or a piece of narration) and the window empties at
+    scene breaks; the legacy prepare_dataset.py counted raw lines of any kind across scenes.
+    """
+
+    sources: list[str]
+    names: list[str] = field(default_factory=list)
+    all_speakers: bool = False
+    min_lines: int = 20
+    rounds: int = 5
+    format: str = "auto"
+    aliases: dict[str, str] = field(default_factory=dict)
+    strip_actions: bool = False
+    keep_narration: bool = True
+    keep_stage_directions: bool = True
+    min_words: int = 1
+    min_confidence: float = 0.0
+    val_ratio: float = 0.05
+    seed: int = 0
+    persona: str = ""
+    formats: list[str] | None = None  # None: every export
+    dataset: str | None = None  # name under datasets/; default: the (first) character's name
+    output_dir: str | None = None  # an explicit folder instead of datasets/NAME
+    into_webui: str | None = None
+
+    def __post_init__(self):
+        if not self.sources:
+            raise UserError("no source files given")
+        if not self.names and not self.all_speakers:
+            raise UserError("choose a character with --name (see `characterkit speakers FILE`) or use --all-speakers")
+        if self.rounds < 1:
+            raise UserError(f"--rounds must be at least 1 (got {self.rounds})")
+        if self.min_words < 0 or self.min_lines < 1:
+            raise UserError("--min-words must be >= 0 and --min-lines >= 1")
+        if not 0.0 <= self.val_ratio < 1.0:
+            raise UserError(f"--val-ratio must be in [0, 1) (got {self.val_ratio})")
+        if not 0.0 <= self.min_confidence <= 1.0:
+            raise UserError(f"--min-confidence must be in [0, 1] (got {self.min_confidence})")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def parse_aliases(pairs: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """`["Jack=John Worthing"]` -> {"Jack": "John Worthing"} (the right side is the name kept)."""
+    aliases = {}
+    for pair in pairs:
+        alias, sep, name = pair.partition("=")
+        if not sep or not alias.strip() or not name.strip():
+            raise UserError(f"--alias expects ALIAS=NAME, got {pair!r}")
+        aliases[alias.strip()] = name.strip()
+    return aliases

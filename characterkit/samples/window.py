@@ -1,0 +1,55 @@
+"""Rolling-context samples: for each line of a target character, the previous turns and the line.
+
+A turn is one utterance by one speaker (a tagged line, or a whole speech block in a play), or one
+piece of narration. The legacy script counted raw lines of any kind and kept counting across scene
+breaks; here the window holds the last `rounds` turns and is emptied at every scene break.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from characterkit.records import BREAK, NARRATION, SPEECH, Line, Sample, Turn
+
+
+@dataclass
+class Drop:
+    """A target line that did not become a sample, and why (counted in report.json)."""
+
+    reason: str
+    line: Line
+
+
+def build_samples(lines: Iterable[Line], characters: set[str], rounds: int = 5, *, persona: str = "",
+                  min_confidence: float = 0.0, source_id: str | None = None) -> Iterator[Sample | Drop]:
+    """Yield a Sample for every speech line of one of `characters` (display names), else nothing.
+
+    The context is the last `rounds` turns before the line (narration included), reset at breaks;
+    the character's own earlier lines stay in the context, as in a real conversation. A target line
+    attributed with confidence below `min_confidence` yields Drop("uncertain") but still enters the
+    context of later lines (it was said; we just are not sure by whom).
+    """
+    window: deque[Turn] = deque(maxlen=rounds)
+    for line in lines:
+        if line.kind == BREAK:
+            window.clear()
+            continue
+        if line.kind == SPEECH and line.speaker in characters:
+            if line.confidence < min_confidence:
+                yield Drop("uncertain", line)
+            else:
+                yield Sample(
+                    id=f"{source_id or Path(line.source).stem}-{line.lineno}",
+                    character=line.speaker,
+                    context=list(window),
+                    reply=line.text,
+                    persona=persona,
+                    source=line.source,
+                    meta={"lineno": line.lineno},
+                )
+        speaker = line.speaker if line.kind == SPEECH else None
+        if line.kind in (SPEECH, NARRATION):
+            window.append(Turn(speaker, line.text))
