@@ -36,10 +36,58 @@ def prepare():
 # --- prepare dialogue / speakers -------------------------------------------------------------
 
 
+def _split_formats(value: str | None) -> list[str] | None:
+    return [f.strip() for f in value.split(",") if f.strip()] if value else None
+
+
+@prepare.command("dialogue")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(dir_okay=True))
+@click.option("-n", "--name", "names", multiple=True, help="Character to build samples for (repeatable).")
+@click.option("--all-speakers", is_flag=True, help="Build samples for every speaker with --min-lines lines or more.")
+@click.option("--min-lines", default=20, show_default=True, help="With --all-speakers: the fewest lines a speaker needs.")
+@click.option("-r", "--rounds", default=5, show_default=True,
+              help="Context turns before each reply. A turn is one speaker's utterance (or one piece of narration); "
+                   "the legacy prepare_dataset.py counted raw lines instead, across scene breaks.")
+@click.option("--format", "fmt", default="auto", show_default=True,
+              help="Source format: auto, inline (Name: line), ownline (Name on its own line), chatlog, novel.")
+@click.option("--alias", "aliases", multiple=True, metavar="ALIAS=NAME", help='Merge a name into another: "Jack=John Worthing".')
+@click.option("--strip-actions", is_flag=True, help="Remove (actions) and *actions* from lines.")
+@click.option("--drop-narration", is_flag=True, help="Leave untagged narration out of the context.")
+@click.option("--drop-stage-directions", is_flag=True, help="Leave stage directions ([Enter Lane.]) out of the context.")
+@click.option("--min-words", default=1, show_default=True, help="Drop replies with fewer words.")
+@click.option("--min-confidence", default=0.0, show_default=True, help="Novels: drop target lines attributed with less confidence.")
+@click.option("--val-ratio", default=0.05, show_default=True, help="Share of samples for validation (seeded).")
+@click.option("--seed", default=0, show_default=True)
+@click.option("--persona", default="", help="A description of the character, used as the system prompt.")
+@click.option("--formats", default=None, help="Comma-separated exports (default: all). See docs for names.")
+@click.option("--dataset", default=None, help="Dataset name under datasets/ (default: the character's name).")
+@click.option("-o", "--output-dir", default=None, type=click.Path(), help="Write here instead of datasets/NAME.")
+@click.option("--into-webui", default=None, type=click.Path(), help="Also install into a text-generation-webui folder.")
+def prepare_dialogue_cmd(sources, names, all_speakers, min_lines, rounds, fmt, aliases, strip_actions, drop_narration,
+                         drop_stage_directions, min_words, min_confidence, val_ratio, seed, persona, formats, dataset,
+                         output_dir, into_webui):
+    """Build rolling-context samples for a character from transcripts, plays, chat logs or novels."""
+    from characterkit.config import DialogueSettings, parse_aliases
+    from characterkit.prepare import prepare_dialogue, summary
+
+    settings = DialogueSettings(
+        sources=list(sources), names=list(names), all_speakers=all_speakers, min_lines=min_lines, rounds=rounds,
+        format=fmt, aliases=parse_aliases(aliases), strip_actions=strip_actions, keep_narration=not drop_narration,
+        keep_stage_directions=not drop_stage_directions, min_words=min_words, min_confidence=min_confidence,
+        val_ratio=val_ratio, seed=seed, persona=persona, formats=_split_formats(formats), dataset=dataset,
+        output_dir=output_dir, into_webui=into_webui)
+    click.echo(summary(prepare_dialogue(settings)))
+
+
 def main(argv=None) -> int:
-    """Entry point: run the CLI, turning UserError into one line on stderr and exit code 2."""
+    """Entry point of `characterkit`."""
+    return run_command(cli, argv, prog_name="characterkit")
+
+
+def run_command(command: click.Command, argv=None, prog_name: str | None = None) -> int:
+    """Run a click command, turning UserError into one line on stderr and exit code 2 (no traceback)."""
     try:
-        rv = cli.main(args=argv, prog_name="characterkit", standalone_mode=False)
+        rv = command.main(args=argv, prog_name=prog_name, standalone_mode=False)
     except UserError as e:
         click.echo(f"error: {e}", err=True)
         return e.exit_code

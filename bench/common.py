@@ -1,0 +1,42 @@
+"""Helpers shared by the benchmarks: where results go, peak memory of a child process, corpora."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / "bench" / "results"
+CORPORA = REPO.parent / "shared" / "corpora"
+
+# Run in a child: prints {"seconds": wall time of the call, "peak_rss_mb": the child's peak RSS}.
+_CHILD = """
+import json, resource, sys, time, importlib
+module, func, args = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+fn = getattr(importlib.import_module(module), func)
+start = time.perf_counter()
+extra = fn(**args)
+seconds = time.perf_counter() - start
+print(json.dumps({"seconds": seconds, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "extra": extra}))
+"""
+
+
+def run_in_child(module: str, func: str, **kwargs) -> dict:
+    """Call module.func(**kwargs) in a fresh Python process; return its time, peak RSS and result."""
+    out = subprocess.run([sys.executable, "-c", _CHILD, module, func, json.dumps(kwargs)], cwd=REPO,
+                         capture_output=True, text=True)
+    if out.returncode:
+        raise RuntimeError(f"{module}.{func} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def save(name: str, result: dict) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    result = {"benchmark": name, "when": time.strftime("%Y-%m-%d %H:%M:%S"), **result}
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    return path

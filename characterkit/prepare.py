@@ -1,0 +1,148 @@
+"""`prepare dialogue`: sources -> Lines -> Samples -> datasets/NAME/ (every export + report.json).
+
+Two streaming passes over the sources: the first counts speakers (to resolve --name, choose the
+display spelling of each name and pick --all-speakers), the second builds and writes the samples.
+Nothing is held in memory but the context window, the duplicate digests and the counters.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+from characterkit import atomic, paths
+from characterkit.config import DialogueSettings
+from characterkit.errors import UserError
+from characterkit.records import Sample
+from characterkit.samples import Drop, DropCounter, SampleFilter, assign_split, build_samples
+
+
+def prepare_dialogue(settings: DialogueSettings) -> dict:
+    """Write the dataset folder for `settings` atomically and return its report (also report.json)."""
+    from characterkit.export import export_samples, install_into_webui
+    from characterkit.parse import scan_speakers
+
+    started = time.perf_counter()
+    table = scan_speakers(settings.sources, fmt=settings.format, aliases=settings.aliases)
+    characters = _choose_characters(settings, table)
+    name = paths.safe_name(settings.dataset or characters[0], "dataset name")
+    folder = _output_folder(settings, name)
+
+    drops = DropCounter()
+    sources: list[dict] = []
+    written = Counter()
+    samples = _samples(settings, set(characters), drops, sources, written)
+    with atomic.replace_dir(folder) as tmp:
+        exports = export_samples(samples, tmp, name, settings.formats)
+        report = {
+            "dataset": name,
+            "kind": "dialogue",
+            "characters": characters,
+            "sources": sources,
+            "speakers": table.to_dict(),
+            "samples": {"total": sum(written.values()), **_by_split_and_character(written)},
+            "drops": drops.as_dict(),
+            "exports": {fmt: [str(Path(f).relative_to(tmp)) for f in files] for fmt, files in exports.items()},
+            "settings": settings.to_dict(),
+            "seconds": round(time.perf_counter() - started, 3),
+        }
+        if report["samples"]["total"] == 0:
+            raise UserError(f"no samples were written for {', '.join(characters)}: every line was dropped "
+                            f"({_drops_line(drops)}); try a smaller --min-words or --min-confidence")
+        atomic.write_json(tmp / "report.json", report)
+    if settings.into_webui:
+        report["into_webui"] = [str(p) for p in install_into_webui(folder, settings.into_webui, name)]
+    report["folder"] = str(folder)
+    return report
+
+
+def _samples(settings: DialogueSettings, characters: set[str], drops: DropCounter, sources: list[dict],
+             written: Counter) -> Iterator[Sample]:
+    """The second pass: every kept sample with its split, counting drops and writes as it goes."""
+    from characterkit.parse import parse_source
+
+    keep = SampleFilter(min_words=settings.min_words)
+    for path in settings.sources:
+        parsed = parse_source(path, fmt=settings.format, aliases=settings.aliases,
+                              keep_narration=settings.keep_narration, strip_actions=settings.strip_actions,
+                              keep_stage_directions=settings.keep_stage_directions)
+        for item in build_samples(parsed, characters, settings.rounds, persona=settings.persona,
+                                  min_confidence=settings.min_confidence):
+            reason = item.reason if isinstance(item, Drop) else keep.reason_to_drop(item)
+            if reason:
+                drops[reason] += 1
+                continue
+            item.split = assign_split(item.id, settings.val_ratio, settings.seed)
+            written[(item.split, item.character)] += 1
+            yield item
+        drops.update(parsed.drops)
+        sources.append(parsed.report())
+
+
+def _choose_characters(settings: DialogueSettings, table) -> list[str]:
+    if settings.all_speakers:
+        chosen = [name for name, count in table.most_common() if count >= settings.min_lines]
+        if not chosen:
+            raise UserError(f"no speaker has {settings.min_lines} or more lines; lower --min-lines")
+        return chosen
+    return [table.resolve(name) for name in settings.names]
+
+
+def _output_folder(settings: DialogueSettings, name: str) -> Path:
+    folder = Path(settings.output_dir) if settings.output_dir else paths.datasets_dir() / name
+    if folder.exists() and not folder.is_dir():
+        raise UserError("output path exists and is a file, not a folder", path=folder)
+    return folder
+
+
+def _by_split_and_character(written: Counter) -> dict:
+    by_split, by_character = Counter(), Counter()
+    for (split, character), n in written.items():
+        by_split[split] += n
+        by_character[character] += n
+    return {"by_split": dict(by_split), "by_character": dict(by_character.most_common())}
+
+
+def _drops_line(drops: DropCounter) -> str:
+    return ", ".join(f"{reason}: {n}" for reason, n in drops.as_dict().items()) or "no lines found"
+
+
+def summary(report: dict) -> str:
+    """A few lines for the terminal: where the dataset went, how many samples, what was dropped."""
+    samples = report["samples"]
+    lines = [f"wrote {samples['total']} samples ({_counts(samples.get('by_split', {}))}) to {report['folder']}"]
+    lines.append(f"characters: {_counts(samples.get('by_character', {}))}")
+    if report["drops"]:
+        lines.append(f"dropped: {_drops_line(DropCounter(report['drops']))}")
+    lines.append(f"exports: {', '.join(report['exports'])}; details in report.json")
+    for path in report.get("into_webui", []):
+        lines.append(f"installed {path}")
+    return "\n".join(lines)
+
+
+def _counts(counts: dict) -> str:
+    return ", ".join(f"{k} {v}" for k, v in counts.items())
+
+
+def prepare_legacy(name: str, rounds: int, txtfilename: str, jsonfilename: str) -> dict:
+    """What the legacy `prepare_dataset.py` did, done right: dataset.txt -> processed_dataset.json.
+
+    Same inputs and output file, with the fixes (every input ends with the `Name:` cue, the prefix is
+    removed exactly, context resets at scene breaks); no validation split, so every sample is in the file.
+    """
+    import os
+    import tempfile
+
+    target = Path(jsonfilename)
+    if target.is_dir():
+        raise UserError("output path is a folder, expected a JSON file name", path=target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".prepare-", dir=target.parent) as tmp:
+        settings = DialogueSettings(sources=[txtfilename], names=[name], rounds=rounds, val_ratio=0.0,
+                                    formats=["processed_dataset"], output_dir=str(Path(tmp) / "out"))
+        report = prepare_dialogue(settings)
+        os.replace(Path(tmp) / "out" / "processed_dataset.json", target)
+    report["folder"] = str(target)
+    return report
