@@ -1,0 +1,88 @@
+"""Exports: one stream of Samples fanned out to every trainer's format, written as it streams.
+
+    export_samples(samples, folder, "Mara", ["webui", "llama-factory"])
+    -> {"samples": [.../samples.jsonl], "webui": [.../webui-chat.json, ...], "llama-factory": [...]}
+
+Each format is a writer registered by name in `EXPORTS`:
+
+    writer = Writer(folder, dataset_name)
+    writer.write(sample)        # once per sample, in stream order
+    files = writer.close()      # finish the files (close JSON arrays), return the paths written
+
+Writers hold one row at a time (character cards keep a few lines per character), so a dataset of
+millions of rows never sits in memory. Validation samples (`split == "val"`) go to `*.val.*`
+siblings, created only when there are any. The canonical `samples.jsonl` (train and val rows, with
+their `split`) is always written. `folder` is written directly: the caller builds it in a temporary
+folder and renames it into place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from characterkit.errors import UserError, closest
+from characterkit.export.cards import CharacterWriter
+from characterkit.export.chat import HumanBotWriter, OpenAIWriter, WebuiChatWriter
+from characterkit.export.jsonfiles import JsonLinesFile
+from characterkit.export.legacy import ProcessedDatasetWriter, WebuiLegacyWriter
+from characterkit.export.llama_factory import LlamaFactoryWriter
+from characterkit.export.webui_install import install_into_webui
+from characterkit.records import Sample
+
+EXPORTS = {
+    writer.name: writer
+    for writer in (ProcessedDatasetWriter, WebuiChatWriter, WebuiLegacyWriter, LlamaFactoryWriter, OpenAIWriter,
+                   HumanBotWriter, CharacterWriter)
+}
+
+__all__ = ["EXPORTS", "SamplesWriter", "export_samples", "get_exports", "install_into_webui"]
+
+
+class SamplesWriter:
+    """samples.jsonl: `Sample.to_dict()` per line, train and val together (what finetune reads)."""
+
+    name = "samples"
+
+    def __init__(self, folder: Path, dataset_name: str):
+        self.file = JsonLinesFile(Path(folder) / "samples.jsonl")
+
+    def write(self, sample: Sample) -> None:
+        self.file.write(sample.to_dict())
+
+    def close(self) -> list[Path]:
+        self.file.close()
+        return [self.file.path]
+
+
+def get_exports(names: Iterable[str] | None) -> list[type]:
+    """The writer classes for `names` in registry order; None or "all" means every export.
+
+    Unknown names raise UserError listing the valid ones.
+    """
+    names = list(EXPORTS) if names is None else [n.strip() for n in names if n.strip()]
+    if "all" in names:
+        names = list(EXPORTS)
+    for name in names:
+        if name not in EXPORTS:
+            hint = ", ".join(closest(name, EXPORTS, n=1))
+            raise UserError(f"unknown export format {name!r} (did you mean {hint}?); "
+                            f"choose from: {', '.join(EXPORTS)}, or all")
+    return [EXPORTS[name] for name in EXPORTS if name in names]
+
+
+def export_samples(samples: Iterable[Sample], folder, dataset_name: str,
+                   formats: Iterable[str] | None = None) -> dict[str, list[Path]]:
+    """Write `samples` once, in one pass, to samples.jsonl and every format in `formats`.
+
+    Returns {format name: [paths written]}, "samples" first. The number of samples per split is in
+    samples.jsonl (and counted by the pipeline as it yields them); exports never drop a sample.
+    """
+    chosen = get_exports(formats)  # before any file is opened: a bad name fails cleanly
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    writers = [SamplesWriter(folder, dataset_name)] + [cls(folder, dataset_name) for cls in chosen]
+    for sample in samples:
+        for writer in writers:
+            writer.write(sample)
+    return {writer.name: writer.close() for writer in writers}
