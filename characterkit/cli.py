@@ -79,6 +79,24 @@ def prepare_dialogue_cmd(sources, names, all_speakers, min_lines, rounds, fmt, a
     click.echo(summary(prepare_dialogue(settings)))
 
 
+# --- into-webui (export) ----------------------------------------------------------------------
+
+
+@cli.command("into-webui")
+@click.argument("dataset")
+@click.argument("webui_path", type=click.Path())
+@click.option("--name", "dataset_name", default=None, help="Name to install under (default: the dataset folder's name).")
+@click.option("--overwrite", is_flag=True, help="Replace files in the webui folder that differ from this dataset's.")
+def into_webui_cmd(dataset, webui_path, dataset_name, overwrite):
+    """Copy a prepared dataset (chat + legacy files, format, character YAML) into text-generation-webui."""
+    from characterkit import paths
+    from characterkit.export import install_into_webui
+
+    folder = paths.resolve_in(paths.datasets_dir(), dataset, "dataset")
+    for path in install_into_webui(folder, webui_path, dataset_name or folder.name, overwrite=overwrite):
+        click.echo(f"installed {path}")
+
+
 def main(argv=None) -> int:
     """Entry point of `characterkit`."""
     return run_command(cli, argv, prog_name="characterkit")
