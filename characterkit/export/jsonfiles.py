@@ -41,7 +41,7 @@ class JsonArrayFile:
 class JsonLinesFile:
     """One JSON object per line (JSON escapes newlines inside strings, so a row is one line)."""
 
-    def __init__(self, path: Path, separator: str = ""):  # separator: same signature as JsonArrayFile
+    def __init__(self, path: Path):
         self.path = path
         self.rows = 0
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -67,16 +67,18 @@ class SplitFiles:
     """
 
     def __init__(self, path: Path, separator: str = ",\n"):
-        self._kind = JsonLinesFile if path.suffix == ".jsonl" else JsonArrayFile
+        self._path = path
         self._separator = separator
-        self._val_path = val_sibling(path)
-        self.files = {"train": self._kind(path, separator)}
+        self.files = {"train": self._open(path)}
+
+    def _open(self, path: Path) -> JsonArrayFile | JsonLinesFile:
+        return JsonLinesFile(path) if path.suffix == ".jsonl" else JsonArrayFile(path, self._separator)
 
     def write(self, split: str, row: dict) -> None:
         if split not in SPLITS:
             raise ValueError(f"sample split must be one of {SPLITS}, got {split!r}")
         if split not in self.files:
-            self.files[split] = self._kind(self._val_path, self._separator)
+            self.files[split] = self._open(val_sibling(self._path))
         self.files[split].write(row)
 
     @property

@@ -39,3 +39,9 @@ def test_returns_files_per_format_inside_the_folder(tmp_path, samples):
     assert all(p.is_file() and p.is_relative_to(tmp_path) for p in written)
     on_disk = {p for p in tmp_path.rglob("*") if p.is_file()}
     assert on_disk == set(written)  # every file written is reported, and nothing else is left behind
+
+
+def test_a_sample_outside_train_and_val_is_a_bug_not_a_silent_row(tmp_path, dialogue):
+    dialogue.split = "test"
+    with pytest.raises(ValueError, match="split"):
+        export_samples([dialogue], tmp_path, "Mara", ["openai"])
