@@ -1,0 +1,325 @@
+"""The chat engine: history -> prompt -> a streamed reply that ends where the character's turn ends.
+
+    engine = ChatEngine(model, tokenizer, Character("Mara", persona="..."), prompt_format="pygmalion")
+    for text in engine.stream(history, "Hello"):   # the reply so far, stop text trimmed
+        print(text)
+    engine.last_stats                               # tokens, timings, which stop ended it
+
+The prompt comes from `characterkit.prompts` (the same code finetune trained on). The stop strings
+(the newline, `\\nOtherName:`, `\\nYou:`) are checked after every generated token, so the model never
+gets to write a turn for the user. No UI here: the Gradio app and the terminal are loops around
+`stream`. torch and transformers are imported inside the functions that generate.
+"""
+
+from __future__ import annotations
+
+import queue
+import random
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import nullcontext
+from dataclasses import dataclass
+
+from characterkit.errors import UserError
+from characterkit.prompts import Conversation, get_format, tokenize_prompt
+from characterkit.records import Turn
+
+DEFAULT_MAX_MESSAGE_CHARS = 4000
+DEFAULT_CONTEXT = 2048  # when neither the model config nor the tokenizer says
+
+
+@dataclass
+class GenerationSettings:
+    """Sampling controls; checked on creation. temperature 0 means greedy; seed -1 a fresh seed per reply."""
+
+    temperature: float = 0.7
+    top_p: float = 0.9
+    max_new_tokens: int = 200
+    repetition_penalty: float = 1.1
+    seed: int = -1
+
+    def __post_init__(self):
+        self.max_new_tokens, self.seed = int(self.max_new_tokens), int(self.seed)
+        if not 0 <= self.temperature <= 5:
+            raise UserError(f"temperature must be between 0 and 5, got {self.temperature}")
+        if not 0 < self.top_p <= 1:
+            raise UserError(f"top-p must be in (0, 1], got {self.top_p}")
+        if self.max_new_tokens < 1:
+            raise UserError(f"max new tokens must be at least 1, got {self.max_new_tokens}")
+        if not 0 < self.repetition_penalty <= 5:
+            raise UserError(f"repetition penalty must be in (0, 5], got {self.repetition_penalty}")
+        if self.seed < -1:
+            raise UserError(f"seed must be -1 (random) or a number >= 0, got {self.seed}")
+
+
+@dataclass
+class Character:
+    """Who the model speaks as, and how the conversation opens. user_name: what the person is called."""
+
+    name: str
+    persona: str = ""
+    greeting: str = ""
+    user_name: str = "You"
+
+
+@dataclass
+class ReplyStats:
+    """What happened in one reply. tokens_after_stop counts tokens generated after the stop text had
+    appeared (measured by re-decoding, independent of the stopping code): 0 when stops work."""
+
+    prompt_tokens: int
+    dropped_turns: int
+    seed: int | None
+    new_tokens: int = 0
+    seconds_to_first_token: float | None = None
+    seconds: float = 0.0
+    stopped_by: str | None = None  # the stop string that ended the turn; None: max tokens or end-of-text
+    tokens_after_stop: int = 0
+
+
+def visible_text(text: str, stops: list[str], final: bool = False) -> tuple[str, str | None]:
+    """What to show of generated `text`, and the stop string found in it (or None).
+
+    The text is cut at the earliest stop string. While generation is still running (`final` False)
+    a tail that could be the start of a stop string ("\\nTob" before "\\nTobias:") and an incomplete
+    multi-byte character are held back, so nothing shown ever has to be taken back.
+    """
+    cut, hit = len(text), None
+    for stop in stops:
+        at = text.find(stop)
+        if at != -1 and at < cut:
+            cut, hit = at, stop
+    shown = text[:cut]
+    if hit is None and not final:
+        shown = shown[: len(shown) - _partial_stop_len(shown, stops)].rstrip("\ufffd")
+    return shown.strip(), hit
+
+
+def _partial_stop_len(text: str, stops: list[str]) -> int:
+    """Length of the longest tail of `text` that is a proper prefix of some stop string."""
+    best = 0
+    for stop in stops:
+        for k in range(min(len(stop) - 1, len(text)), best, -1):
+            if text.endswith(stop[:k]):
+                best = k
+                break
+    return best
+
+
+class StopOnText:
+    """A generate() stopping criterion: true as soon as the reply so far contains a stop string.
+
+    Called by transformers after every new token (so the token that completes a stop is the last
+    one generated); also stops when `cancel` is set (the user pressed stop or closed the stream).
+    """
+
+    def __init__(self, tokenizer, prompt_len: int, stops: list[str], cancel: threading.Event):
+        self.tokenizer, self.prompt_len, self.stops, self.cancel = tokenizer, prompt_len, stops, cancel
+
+    def __call__(self, input_ids, scores, **kwargs):
+        import torch
+
+        done = [self.cancel.is_set() or _has_stop(_decode(self.tokenizer, row[self.prompt_len:]), self.stops)
+                for row in input_ids]
+        return torch.tensor(done, dtype=torch.bool, device=input_ids.device)
+
+
+def _has_stop(text: str, stops: list[str]) -> bool:
+    return any(stop in text for stop in stops)
+
+
+class TokenQueue:
+    """A generate() streamer that hands the new token ids to another thread (the prompt is skipped)."""
+
+    def __init__(self):
+        self.queue: queue.Queue = queue.Queue()
+        self._prompt_seen = False
+
+    def put(self, value):
+        if not self._prompt_seen:  # generate() first puts the prompt ids
+            self._prompt_seen = True
+            return
+        self.queue.put(value.reshape(-1).tolist())
+
+    def end(self):
+        self.queue.put(None)
+
+    def __iter__(self) -> Iterator[list[int]]:
+        while (ids := self.queue.get()) is not None:
+            yield ids
+
+
+def context_length(model, tokenizer) -> int:
+    """The most tokens the model attends to: from its config, else the tokenizer, else a default."""
+    config = model.config
+    for key in ("max_position_embeddings", "n_positions", "n_ctx", "seq_length", "max_sequence_length"):
+        value = getattr(config, key, None)
+        if isinstance(value, int) and value > 0:
+            return value
+    limit = getattr(tokenizer, "model_max_length", None)
+    return limit if isinstance(limit, int) and 0 < limit < 1_000_000 else DEFAULT_CONTEXT
+
+
+class ChatEngine:
+    """A loaded model (a peft model when there is an adapter) that chats as one character.
+
+    history: Turns, oldest first; the character's lines have speaker `character.name`, the person's
+    `character.user_name`. One reply is generated at a time (a lock), so a Gradio server can share
+    one engine between tabs. context: the model's context in tokens (read from the model if None).
+    """
+
+    def __init__(self, model, tokenizer, character: Character, prompt_format: str = "pygmalion",
+                 stop_strings: tuple[str, ...] | list[str] = (), context: int | None = None,
+                 max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS):
+        self.model = model
+        self.tokenizer = tokenizer
+        self.character = character
+        self.format = get_format(prompt_format, tokenizer)
+        # End-of-text tokens are stops too: replies are decoded with special tokens kept, so they show.
+        self.extra_stops = [s for s in [*stop_strings, *_eos_texts(model, tokenizer)] if s]
+        self.context = context or context_length(model, tokenizer)
+        self.max_message_chars = max_message_chars
+        self.has_adapter = hasattr(model, "disable_adapter")  # a peft model
+        self.last_stats: ReplyStats | None = None
+        self._lock = threading.Lock()
+
+    def check_message(self, message: str) -> None:
+        if not message.strip():
+            raise UserError("the message is empty")
+        if len(message) > self.max_message_chars:
+            raise UserError(f"the message is {len(message)} characters long; the limit is {self.max_message_chars}")
+
+    def stop_strings(self, conv: Conversation) -> list[str]:
+        """The format's stops (newline, `\\nName:` for every other speaker) plus the run card's own."""
+        return sorted(set(self.format.stop_strings(conv)) | set(self.extra_stops))
+
+    def prompt_ids(self, prompt: str) -> list[int]:
+        """The prompt's token ids, tokenized the way finetune tokenized its prompts."""
+        return tokenize_prompt(self.tokenizer, prompt)
+
+    def build_prompt(self, history: list[Turn], message: str, max_new_tokens: int) -> tuple[str, Conversation, int]:
+        """The prompt that answers `message` after `history`, its Conversation, and how many of the
+        oldest turns were dropped so that prompt + `max_new_tokens` fits the context (persona stays)."""
+        self.check_message(message)
+        budget = self.context - max_new_tokens
+        if budget < 1:
+            raise UserError(f"max new tokens ({max_new_tokens}) must be below the model's context ({self.context})")
+        c = self.character
+        turns = [*history, Turn(c.user_name, message)]
+
+        def render(dropped: int) -> tuple[str, Conversation]:
+            conv = Conversation(character=c.name, turns=turns[dropped:], persona=c.persona, user_name=c.user_name)
+            return self.format.render(conv, tokenizer=self.tokenizer)[0], conv
+
+        # Fewer turns never make the prompt longer, so binary-search the fewest turns to drop.
+        low, high = 0, len(history)
+        if len(self.prompt_ids(render(high)[0])) > budget:
+            raise UserError(f"the message does not fit the model's context ({self.context} tokens) together with "
+                            f"the persona and {max_new_tokens} new tokens; shorten it or lower max new tokens")
+        while low < high:
+            mid = (low + high) // 2
+            if len(self.prompt_ids(render(mid)[0])) <= budget:
+                high = mid
+            else:
+                low = mid + 1
+        return (*render(low), low)
+
+    def reply(self, history: list[Turn], message: str, settings: GenerationSettings | None = None,
+              use_adapter: bool = True) -> str:
+        """The whole reply at once (the last value of `stream`)."""
+        text = ""
+        for text in self.stream(history, message, settings, use_adapter):
+            pass
+        return text
+
+    def stream(self, history: list[Turn], message: str, settings: GenerationSettings | None = None,
+               use_adapter: bool = True) -> Iterator[str]:
+        """Yield the reply so far (stripped, stop text trimmed) as tokens arrive; the last value is the
+        whole reply. use_adapter=False answers with the adapter switched off (the base model)."""
+        settings = settings or GenerationSettings()
+        with self._lock:  # also around tokenising: a fast tokenizer must not be used from two threads at once
+            prompt, conv, dropped = self.build_prompt(history, message, settings.max_new_tokens)
+            yield from self._stream_prompt(prompt, self.stop_strings(conv), settings, use_adapter, dropped)
+
+    def _stream_prompt(self, prompt: str, stops: list[str], settings: GenerationSettings, use_adapter: bool,
+                       dropped: int) -> Iterator[str]:
+        import torch
+
+        start = time.perf_counter()
+        input_ids = torch.tensor([self.prompt_ids(prompt)], device=self.model.device)
+        inputs = {"input_ids": input_ids, "attention_mask": torch.ones_like(input_ids)}
+        prompt_len = input_ids.shape[1]
+        seed = settings.seed if settings.seed >= 0 else random.randrange(2**31)
+        stats = ReplyStats(prompt_tokens=prompt_len, dropped_turns=dropped,
+                           seed=seed if settings.temperature > 0 else None)
+        cancel, streamer, errors = threading.Event(), TokenQueue(), []
+        kwargs = self._generate_kwargs(inputs, settings, streamer, StopOnText(self.tokenizer, prompt_len, stops, cancel))
+        worker = threading.Thread(target=self._generate, args=(kwargs, seed, use_adapter, streamer, errors), daemon=True)
+        worker.start()
+        new_ids, shown = [], None
+        try:
+            for ids in streamer:
+                if stats.seconds_to_first_token is None:
+                    stats.seconds_to_first_token = time.perf_counter() - start
+                new_ids += ids
+                text, _ = visible_text(_decode(self.tokenizer, new_ids), stops)
+                if text != shown:
+                    shown = text
+                    yield text
+        finally:  # also when the caller stops reading: end the generation instead of leaving it running
+            cancel.set()
+            worker.join()
+        if errors:
+            raise errors[0]
+        final, stats.stopped_by = visible_text(_decode(self.tokenizer, new_ids), stops, final=True)
+        stats.new_tokens, stats.seconds = len(new_ids), time.perf_counter() - start
+        stats.tokens_after_stop = _tokens_after_stop(self.tokenizer, new_ids, stops)
+        self.last_stats = stats
+        if final != shown:
+            yield final
+
+    def _generate_kwargs(self, inputs, settings: GenerationSettings, streamer, stopper) -> dict:
+        tok = self.tokenizer
+        kwargs = dict(**inputs, max_new_tokens=settings.max_new_tokens, streamer=streamer, stopping_criteria=[stopper],
+                      repetition_penalty=settings.repetition_penalty,
+                      pad_token_id=tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id)
+        if settings.temperature > 0:
+            kwargs.update(do_sample=True, temperature=settings.temperature, top_p=settings.top_p)
+        else:  # greedy; clear sampling values a model's generation_config may carry
+            kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
+        return kwargs
+
+    def _generate(self, kwargs: dict, seed: int, use_adapter: bool, streamer: TokenQueue, errors: list) -> None:
+        """Runs in a worker thread; errors are handed back to the reading thread."""
+        import torch
+
+        adapter_off = self.model.disable_adapter() if self.has_adapter and not use_adapter else nullcontext()
+        try:
+            torch.manual_seed(seed)
+            with torch.inference_mode(), adapter_off:
+                self.model.generate(**kwargs)
+        except BaseException as e:  # noqa: BLE001 - re-raised in the reading thread
+            errors.append(e)
+        finally:
+            streamer.end()
+
+
+def _decode(tokenizer, ids) -> str:
+    # Special tokens are kept so that an end-of-turn token such as <|im_end|> can be found as a stop.
+    return tokenizer.decode(ids, skip_special_tokens=False)
+
+
+def _eos_texts(model, tokenizer) -> list[str]:
+    """The text of every token that ends generation (the tokenizer's EOS, the generation config's)."""
+    ids = getattr(getattr(model, "generation_config", None), "eos_token_id", None)
+    ids = [ids] if isinstance(ids, int) else list(ids or [])
+    return [tokenizer.eos_token or "", *(tokenizer.decode([i]) for i in ids)]
+
+
+def _tokens_after_stop(tokenizer, ids: list[int], stops: list[str]) -> int:
+    """How many of `ids` came after the first prefix whose text holds a stop string (0 if none does)."""
+    for k in range(1, len(ids) + 1):
+        if _has_stop(_decode(tokenizer, ids[:k]), stops):
+            return len(ids) - k
+    return 0

@@ -1,0 +1,226 @@
+"""Finding what chat needs (LoRA folder, run card, base model, character) and loading it.
+
+    setup = resolve_setup(lora="mara")     # cheap: paths and files checked, nothing heavy loaded
+    engine = load_engine(setup)            # the slow part: tokenizer, base model, adapter
+
+Resolution is split from loading so that every mistake a user can make (an unknown name, a base
+model that is not on this machine, a bad character file) is reported in one line before torch is
+even imported. `--model` and `--lora` take a folder name under models/ / loras/ or a path.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from characterkit.chat.engine import DEFAULT_MAX_MESSAGE_CHARS, ChatEngine, Character
+from characterkit.errors import UserError
+from characterkit.paths import characters_dir, loras_dir, models_dir, resolve_in
+from characterkit.prompts import get_format
+
+RUN_CARD = "characterkit.json"  # written by finetune beside the adapter
+CHARACTER_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+@dataclass
+class ChatSetup:
+    """Everything resolved and checked before the model load."""
+
+    base_model: Path
+    character: Character
+    lora: Path | None = None
+    prompt_format: str = "pygmalion"
+    stop_strings: list[str] = field(default_factory=list)
+    tokenizer_dir: Path | None = None  # the LoRA folder when it carries its own tokenizer, else the base
+
+
+def resolve_setup(lora: str | None = None, model: str | None = None, character: str | None = None,
+                  user_name: str | None = None) -> ChatSetup:
+    """Resolve names to folders and read the run card; `model`/`character` override what it records."""
+    if not lora and not model:
+        raise UserError("nothing to chat with: pass --lora NAME (a folder in loras/) or --model NAME")
+    card, card_path, lora_dir = {}, None, None
+    if lora:
+        lora_dir = resolve_in(loras_dir(), lora, "LoRA")
+        if not (lora_dir / "adapter_config.json").is_file():
+            raise UserError("not a LoRA folder (no adapter_config.json)", path=lora_dir)
+        card_path = lora_dir / RUN_CARD
+        card = _read_json(card_path) if card_path.is_file() else {}
+    base = find_base_model(model) if model else _recorded_base_model(card, card_path, lora_dir)
+    char = _character(card, card_path, character)
+    if user_name:
+        char.user_name = user_name
+    prompt_format = card.get("prompt_format") or "pygmalion"
+    get_format(prompt_format)  # an unknown name fails here, listing the valid ones
+    stops = card.get("stop_strings") or []
+    if not isinstance(stops, list) or not all(isinstance(s, str) for s in stops):
+        raise UserError("stop_strings must be a list of strings", path=card_path)
+    has_tokenizer = lora_dir is not None and (lora_dir / "tokenizer_config.json").is_file()
+    return ChatSetup(base_model=base, character=char, lora=lora_dir, prompt_format=prompt_format,
+                     stop_strings=stops, tokenizer_dir=lora_dir if has_tokenizer else base)
+
+
+def _recorded_base_model(card: dict, card_path: Path, lora_dir: Path) -> Path:
+    """The base model a LoRA was trained on: the run card's name (looked up in this home's models/),
+    then its absolute path, then what peft recorded in adapter_config.json."""
+    adapter_config = lora_dir / "adapter_config.json"
+    recorded = [(card.get("base_model"), card_path), (card.get("base_model_path"), card_path),
+                (_read_json(adapter_config).get("base_model_name_or_path"), adapter_config)]
+    recorded = [(spec, where) for spec, where in recorded if spec]
+    if not recorded:
+        raise UserError("the LoRA does not record its base model; pass --model NAME_OR_PATH", path=lora_dir)
+    for spec, _ in recorded:
+        if (folder := _model_folder(spec)) is not None:
+            return folder
+    raise _missing_model(*recorded[0])
+
+
+def _character(card: dict, card_path: Path | None, character: str | None) -> Character:
+    """The character from --character when given, else from the run card."""
+    if character:
+        return load_character_file(find_character(character))
+    if card.get("character"):
+        return Character(name=card["character"], persona=card.get("persona") or "",
+                         greeting=card.get("greeting") or "", user_name=card.get("user_name") or "You")
+    where = f" in {card_path}" if card_path else ""
+    raise UserError(f"no character recorded{where}; pass --character NAME (characters/NAME.yaml) or a character file")
+
+
+def find_base_model(spec: str) -> Path:
+    """A model folder given as a path or a name under models/ (see `_model_folder`)."""
+    folder = _model_folder(spec)
+    if folder is None:
+        raise _missing_model(spec)
+    return folder
+
+
+def _model_folder(spec: str) -> Path | None:
+    """The folder holding config.json for `spec`: a path, models/SPEC, or for a hub id org/name the
+    folder models/name or models/org_name (as text-generation-webui saves downloads)."""
+    for candidate in (Path(spec), models_dir() / spec, models_dir() / Path(spec).name,
+                      models_dir() / spec.replace("/", "_")):
+        if (candidate / "config.json").is_file():
+            return candidate
+    return None
+
+
+def _missing_model(spec: str, recorded_in: Path | None = None) -> UserError:
+    folder = models_dir()
+    available = sorted(p.name for p in folder.iterdir() if (p / "config.json").is_file()) if folder.is_dir() else []
+    where = f" (recorded in {recorded_in})" if recorded_in else ""
+    return UserError(f"base model {spec!r}{where} not found as a path or in {folder}; available: "
+                     f"{', '.join(available) or 'none'}; pass --model NAME_OR_PATH")
+
+
+def find_character(name_or_path: str) -> Path:
+    """A character file given as a path, or characters/NAME.yaml|.yml|.json."""
+    path = Path(name_or_path)
+    if path.is_file():
+        return path
+    for suffix in CHARACTER_SUFFIXES:
+        candidate = characters_dir() / f"{name_or_path}{suffix}"
+        if candidate.is_file():
+            return candidate
+    folder = characters_dir()
+    names = sorted({p.stem for p in folder.iterdir() if p.suffix in CHARACTER_SUFFIXES}) if folder.is_dir() else []
+    raise UserError(f"character {name_or_path!r} not found; available in {folder}: {', '.join(names) or 'none'}")
+
+
+def load_character_file(path: Path) -> Character:
+    """A text-generation-webui character (YAML/JSON: name, greeting, context, your_name) or a
+    Tavern V2 card (JSON with data.name, data.description, data.first_mes)."""
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as e:
+        raise UserError(f"cannot read character file: {str(e).splitlines()[0]}", path=path) from None
+    if isinstance(data, dict) and isinstance(data.get("data"), dict):  # Tavern V2 wraps its fields
+        data = data["data"]
+    if not isinstance(data, dict):
+        raise UserError("a character file must be a mapping with at least a name", path=path)
+    name = _first(data, "name", "bot", "char_name")
+    if not name:
+        raise UserError("the character has no name (keys tried: name, bot, char_name)", path=path)
+    user = _first(data, "your_name", "user") or "You"
+    persona = _fill(_first(data, "context", "char_persona", "description"), name, user)
+    # Webui contexts often begin with "Name's Persona:", which the prompt format adds itself.
+    persona = persona.removeprefix(f"{name}'s Persona:").strip()
+    greeting = _fill(_first(data, "greeting", "char_greeting", "first_mes"), name, user)
+    return Character(name=name, persona=persona, greeting=greeting, user_name=user)
+
+
+def _first(data: dict, *keys: str) -> str:
+    for key in keys:
+        if isinstance(data.get(key), str) and data[key].strip():
+            return data[key].strip()
+    return ""
+
+
+def _fill(text: str, name: str, user: str) -> str:
+    """Replace the placeholders webui and Tavern use for the two names."""
+    for placeholder, value in (("{{char}}", name), ("<BOT>", name), ("{{user}}", user), ("<USER>", user)):
+        text = text.replace(placeholder, value)
+    return text
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise UserError(f"cannot read: {str(e).splitlines()[0]}", path=path) from None
+    if not isinstance(data, dict):
+        raise UserError("expected a JSON object", path=path)
+    return data
+
+
+def load_engine(setup: ChatSetup, trust_remote_code: bool = False, load_in_8bit: bool = False,
+                load_in_4bit: bool = False, max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS) -> ChatEngine:
+    """Load the tokenizer, the base model (safetensors preferred, remote code only when asked) and the
+    adapter; return an engine ready to chat. Quantised loading needs CUDA and bitsandbytes."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    kwargs = _model_kwargs(load_in_8bit, load_in_4bit)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(setup.tokenizer_dir or setup.base_model,
+                                                  trust_remote_code=trust_remote_code)
+        model = AutoModelForCausalLM.from_pretrained(setup.base_model, trust_remote_code=trust_remote_code, **kwargs)
+    except (OSError, ValueError) as e:
+        raise UserError(f"cannot load the base model: {str(e).splitlines()[0]}", path=setup.base_model) from None
+    if setup.lora is not None:
+        from peft import PeftModel
+
+        try:
+            model = PeftModel.from_pretrained(model, setup.lora)
+        except (OSError, ValueError, RuntimeError) as e:  # e.g. a LoRA trained on another base model
+            raise UserError(f"cannot apply the LoRA to {setup.base_model}: {str(e).splitlines()[0]}",
+                            path=setup.lora) from None
+    model.eval()
+    return ChatEngine(model, tokenizer, setup.character, prompt_format=setup.prompt_format,
+                      stop_strings=setup.stop_strings, max_message_chars=max_message_chars)
+
+
+def _model_kwargs(load_in_8bit: bool, load_in_4bit: bool) -> dict:
+    """from_pretrained arguments: bf16/fp16 on a GPU, float32 on a CPU, bitsandbytes when asked."""
+    import torch
+
+    if load_in_8bit and load_in_4bit:
+        raise UserError("choose one of --load-in-8bit and --load-in-4bit")
+    if not torch.cuda.is_available():
+        if load_in_8bit or load_in_4bit:
+            raise UserError("--load-in-8bit/--load-in-4bit need a CUDA GPU, and none was found")
+        return {"dtype": torch.float32}
+    half = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    if not (load_in_8bit or load_in_4bit):
+        return {"dtype": half, "device_map": "auto"}
+    try:
+        import bitsandbytes  # noqa: F401
+    except ImportError:
+        raise UserError("--load-in-8bit/--load-in-4bit need bitsandbytes: pip install bitsandbytes") from None
+    from transformers import BitsAndBytesConfig
+
+    quant = (BitsAndBytesConfig(load_in_8bit=True) if load_in_8bit
+             else BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=half))
+    return {"quantization_config": quant, "dtype": half, "device_map": "auto"}
