@@ -48,8 +48,7 @@ def install_into_webui(folder, webui_path, dataset_name: str, *, overwrite: bool
     if different and not overwrite:
         names = ", ".join(str(p) for p in different)
         raise UserError(f"already exists with different content: {names}; nothing was copied (replace them with "
-                        "`characterkit into-webui DATASET WEBUI --overwrite`, or choose another dataset name)",
-                        path=different[0])
+                        "`characterkit into-webui DATASET WEBUI --overwrite`, or choose another dataset name)")
     for src, dst in plan:
         if not dst.exists() or dst in different:
             copy_atomic(src, dst)
