@@ -33,7 +33,7 @@ def prepare_dialogue(settings: DialogueSettings) -> dict:
     drops = DropCounter()
     sources: list[dict] = []
     written = Counter()
-    samples = _samples(settings, set(characters), drops, sources, written)
+    samples = _samples(settings, table, set(characters), drops, sources, written)
     with atomic.replace_dir(folder) as tmp:
         exports = export_samples(samples, tmp, name, settings.formats)
         report = {
@@ -58,14 +58,14 @@ def prepare_dialogue(settings: DialogueSettings) -> dict:
     return report
 
 
-def _samples(settings: DialogueSettings, characters: set[str], drops: DropCounter, sources: list[dict],
+def _samples(settings: DialogueSettings, speakers, characters: set[str], drops: DropCounter, sources: list[dict],
              written: Counter) -> Iterator[Sample]:
     """The second pass: every kept sample with its split, counting drops and writes as it goes."""
     from characterkit.parse import parse_source
 
     keep = SampleFilter(min_words=settings.min_words)
     for path in settings.sources:
-        parsed = parse_source(path, fmt=settings.format, aliases=settings.aliases,
+        parsed = parse_source(path, fmt=settings.format, speakers=speakers, aliases=settings.aliases,
                               keep_narration=settings.keep_narration, strip_actions=settings.strip_actions,
                               keep_stage_directions=settings.keep_stage_directions)
         for item in build_samples(parsed, characters, settings.rounds, persona=settings.persona,

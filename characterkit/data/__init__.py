@@ -1,4 +1,7 @@
-"""Data shipped with characterkit: a sample transcript we wrote ourselves (public domain, CC0)."""
+"""Data shipped with characterkit.
+
+sample_transcript.txt, "The Lighthouse", was written for characterkit's examples and tests (CC0).
+"""
 
 from importlib import resources
 from pathlib import Path
