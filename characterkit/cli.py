@@ -79,6 +79,23 @@ def prepare_dialogue_cmd(sources, names, all_speakers, min_lines, rounds, fmt, a
     click.echo(summary(prepare_dialogue(settings)))
 
 
+@cli.command("speakers")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", default="auto", show_default=True,
+              help="Source format: auto, inline (Name: line), ownline (Name on its own line), chatlog.")
+@click.option("--alias", "aliases", multiple=True, metavar="ALIAS=NAME", help='Merge a name into another: "Jack=John Worthing".')
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (speakers, formats, drops) instead of a table.")
+def speakers_cmd(sources, fmt, aliases, as_json):
+    """List who speaks in the sources, with line counts, most lines first."""
+    import json
+
+    from characterkit.config import parse_aliases
+    from characterkit.parse import scan_speakers
+
+    table = scan_speakers(list(sources), fmt=fmt, aliases=parse_aliases(aliases))
+    click.echo(json.dumps(table.report(), ensure_ascii=False, indent=2) if as_json else table.format_table())
+
+
 # --- into-webui (export) ----------------------------------------------------------------------
 
 

@@ -1,0 +1,117 @@
+"""Speaker names: one speaker per name up to case, aliases merged, shown in the most common spelling.
+
+`DORA:` and `Dora:` are one speaker; with `aliases={"Jack": "John Worthing"}` the lines tagged
+`JACK.` belong to John Worthing. The display spelling needs counts over whole files, so it comes
+from a `SpeakerTable` filled by a first cheap pass (`characterkit.parse.scan_speakers`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from characterkit.errors import UserError, closest
+from characterkit.parse.common import clean_name
+
+
+def speaker_key(name: str) -> str:
+    """The name a speaker is matched by: case-folded, single-spaced, one kind of apostrophe."""
+    return " ".join(name.replace("’", "'").casefold().split())
+
+
+@dataclass
+class Speaker:
+    """One speaker: lines counted, where it first spoke, and every spelling seen (with counts)."""
+
+    key: str
+    lines: int = 0
+    source: str = ""
+    first_lineno: int = 0
+    spellings: Counter = field(default_factory=Counter)
+
+
+class SpeakerTable:
+    """Speakers of one or more sources, by key; the result of a first pass over the sources.
+
+    `display(name)` gives the name to print for any spelling or alias (never fails);
+    `resolve(name)` does the same for a name the user typed, and raises UserError with the
+    closest names when nobody by that name speaks.
+    """
+
+    def __init__(self, aliases: dict[str, str] | None = None):
+        aliases = aliases or {}
+        self._alias_of = {speaker_key(a): speaker_key(n) for a, n in aliases.items()}
+        self._alias_names = {speaker_key(n): clean_name(n) for n in aliases.values()}
+        self._speakers: dict[str, Speaker] = {}
+        self._names: dict[str, str] = {}  # key -> display spelling, cached until that speaker changes
+        self.drops: Counter = Counter()  # lines the parsers dropped, by reason
+        self.formats: dict[str, str] = {}  # source -> the format it was parsed as
+
+    def key(self, name: str) -> str:
+        key = speaker_key(name)
+        return self._alias_of.get(key, key)
+
+    def add(self, name: str, source: str = "", lineno: int = 0) -> None:
+        """Count one line spoken by `name` (as spelled in the source)."""
+        key = self.key(name)
+        speaker = self._speakers.get(key)
+        if speaker is None:
+            speaker = self._speakers[key] = Speaker(key, source=source, first_lineno=lineno)
+        speaker.lines += 1
+        speaker.spellings[name] += 1
+        self._names.pop(key, None)
+
+    def display(self, name: str) -> str:
+        """The display spelling of `name`: the alias target as given, else the most common spelling."""
+        key = self.key(name)
+        shown = self._names.get(key)
+        if shown is None:
+            speaker = self._speakers.get(key)
+            # most_common keeps first-seen order among equal counts: ties go to the first spelling
+            spelled = speaker.spellings.most_common(1)[0][0] if speaker else clean_name(name)
+            shown = self._names[key] = self._alias_names.get(key) or spelled
+        return shown
+
+    def resolve(self, name: str) -> str:
+        """The display name of a speaker the user named; UserError listing the closest names if none."""
+        if name in self:
+            return self.display(name)
+        names = [self.display(s.key) for s in self]
+        if not names:
+            raise UserError(f"no speaker named {name!r}: no speakers were found")
+        hint = ", ".join(closest(name, names))
+        raise UserError(f"no speaker named {name!r}; closest: {hint} (see `characterkit speakers FILE`)")
+
+    def __iter__(self):
+        """Speakers, most lines first (ties in order of first appearance)."""
+        return iter(sorted(self._speakers.values(), key=lambda s: -s.lines))
+
+    def __len__(self) -> int:
+        return len(self._speakers)
+
+    def __contains__(self, name: str) -> bool:
+        return self.key(name) in self._speakers
+
+    def most_common(self) -> list[tuple[str, int]]:
+        return [(self.display(s.key), s.lines) for s in self]
+
+    def to_dict(self) -> dict[str, int]:
+        """{display name: lines}, most lines first (for report.json)."""
+        return dict(self.most_common())
+
+    def rows(self) -> list[dict]:
+        """One dict per speaker, most lines first: name, lines, first_seen, spellings."""
+        return [{"name": self.display(s.key), "lines": s.lines, "first_seen": f"{s.source}:{s.first_lineno}" if s.source else f"line {s.first_lineno}",
+                 "spellings": dict(s.spellings.most_common())} for s in self]
+
+    def report(self) -> dict:
+        """Everything the scan found, for `characterkit speakers --json`."""
+        return {"speakers": self.rows(), "formats": self.formats, "drops": dict(sorted(self.drops.items()))}
+
+    def format_table(self) -> str:
+        """A plain-text table for the terminal."""
+        rows = [(r["name"], str(r["lines"]), r["first_seen"]) for r in self.rows()]
+        header = ("speaker", "lines", "first seen")
+        widths = [max(len(row[i]) for row in [header, *rows]) for i in range(3)]
+        fmt = f"{{:<{widths[0]}}}  {{:>{widths[1]}}}  {{}}"
+        return "\n".join(fmt.format(*row) for row in [header, *rows])
