@@ -21,10 +21,11 @@ from characterkit.samples import Drop, DropCounter, SampleFilter, assign_split, 
 
 def prepare_dialogue(settings: DialogueSettings) -> dict:
     """Write the dataset folder for `settings` atomically and return its report (also report.json)."""
-    from characterkit.export import export_samples, install_into_webui
+    from characterkit.export import export_samples, get_exports, install_into_webui
     from characterkit.parse import scan_speakers
 
     started = time.perf_counter()
+    get_exports(settings.formats)  # an unknown format name fails before any reading or writing
     table = scan_speakers(settings.sources, fmt=settings.format, aliases=settings.aliases)
     characters = _choose_characters(settings, table)
     name = paths.safe_name(settings.dataset or characters[0], "dataset name")
