@@ -73,12 +73,98 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-FORMATS = {PygmalionFormat.name: PygmalionFormat}
+class ChatTemplateFormat:
+    """The tokenizer's own chat template, for instruct models.
+
+        system:    the persona (left out when there is none)
+        user:      the other speakers' turns as `Name: text` lines (narration as plain lines),
+                   the instruction first for instruction data
+        assistant: the character's turns; the reply is the last assistant message
+
+    The prompt is the template applied with the generation prompt; the target is what the full
+    conversation adds after it: the reply and the template's end-of-turn text (e.g. `<|im_end|>`).
+    Templates that are not prefix-stable (the full text does not start with the prompt) are refused.
+    """
+
+    name = "chat-template"
+    uses_tokenizer = True
+
+    def __init__(self, tokenizer=None):
+        self.tokenizer = tokenizer
+
+    def render(self, conv: Conversation, tokenizer=None) -> tuple[str, str]:
+        tokenizer = self._tokenizer(tokenizer)
+        messages = self.messages(conv)
+        prompt = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        if conv.reply is None:
+            return prompt, ""
+        full = tokenizer.apply_chat_template(messages + [{"role": "assistant", "content": conv.reply.strip()}],
+                                             tokenize=False)
+        if not full.startswith(prompt):
+            raise UserError("the tokenizer's chat template renders the prompt differently with and without the "
+                            "reply, so the reply cannot be masked; use --prompt-format pygmalion")
+        return prompt, full[len(prompt):]
+
+    def messages(self, conv: Conversation) -> list[dict]:
+        """Role messages for `conv` without its reply: user turns merged, one message per run of turns."""
+        messages = [{"role": "system", "content": conv.persona.strip()}] if conv.persona.strip() else []
+        pending = [conv.instruction.strip()] if conv.instruction.strip() else []
+        for turn in conv.turns:
+            if turn.speaker == conv.character:
+                # Templates expect a user message before every assistant one, even an empty one.
+                messages.append({"role": "user", "content": "\n".join(pending)})
+                messages.append({"role": "assistant", "content": turn.text.strip()})
+                pending = []
+            else:
+                pending.append(turn.render().strip())
+        messages.append({"role": "user", "content": "\n".join(pending)})
+        return messages
+
+    def stop_strings(self, conv: Conversation) -> list[str]:
+        """The template's end-of-turn text (what follows a reply) and the EOS token."""
+        tokenizer = self._tokenizer(None)
+        probe = "characterkit-probe-reply"
+        _, target = self.render(Conversation(character=conv.character, reply=probe))
+        end = target.split(probe, 1)[-1].strip()  # what the template puts after a reply
+        stops = [s for s in (end, tokenizer.eos_token) if s]
+        return list(dict.fromkeys(stops))
+
+    def _tokenizer(self, tokenizer):
+        tokenizer = tokenizer or self.tokenizer
+        if tokenizer is None:
+            raise ValueError("the chat-template format needs the model's tokenizer")
+        if not getattr(tokenizer, "chat_template", None):
+            raise UserError("the model's tokenizer has no chat template; use --prompt-format pygmalion")
+        return tokenizer
 
 
-def get_format(name: str):
-    """The prompt format registered under `name` (a clear error lists the valid ones)."""
+FORMATS = {PygmalionFormat.name: PygmalionFormat, ChatTemplateFormat.name: ChatTemplateFormat}
+
+
+def get_format(name: str, tokenizer=None):
+    """The prompt format registered under `name` (a clear error lists the valid ones).
+
+    tokenizer: needed by formats that render through it (`chat-template`); ignored by the others.
+    """
     try:
-        return FORMATS[name]()
+        fmt_class = FORMATS[name]
     except KeyError:
         raise UserError(f"unknown prompt format {name!r}; choose one of: {', '.join(sorted(FORMATS))}") from None
+    return fmt_class(tokenizer) if getattr(fmt_class, "uses_tokenizer", False) else fmt_class()
+
+
+def choose_format(name: str, tokenizer):
+    """`auto` picks the chat template when the tokenizer has one (instruct models), else `pygmalion`."""
+    if name == "auto":
+        name = ChatTemplateFormat.name if getattr(tokenizer, "chat_template", None) else PygmalionFormat.name
+    return get_format(name, tokenizer)
+
+
+def tokenize_prompt(tokenizer, prompt: str) -> list[int]:
+    """Token ids of a rendered prompt, with the tokenizer's BOS added unless the text already has it.
+
+    Chat templates usually write the BOS text themselves; adding it again would double it. Training
+    and chat both tokenize prompts through here, so they see the same ids.
+    """
+    has_bos = bool(tokenizer.bos_token) and prompt.startswith(tokenizer.bos_token)
+    return tokenizer(prompt, add_special_tokens=not has_bos)["input_ids"]

@@ -65,17 +65,20 @@ def _config(arch: str, vocab_size: int, hidden: int, layers: int, heads: int, co
 
 def make_tiny_model(out_dir, arch: str = "llama", texts: list[str] | None = None, pretrain_text: str | None = None,
                     steps: int = 0, hidden: int = 64, layers: int = 2, heads: int = 4, context: int = 512,
-                    vocab_size: int = 512, seed: int = 0) -> Path:
+                    vocab_size: int = 512, seed: int = 0, pretrain_file=None) -> Path:
     """Build a tiny causal LM in `out_dir` (config, safetensors weights, tokenizer) and return the path.
 
     texts: what the tokenizer is trained on (defaults to `pretrain_text`, else a built-in sample).
     pretrain_text, steps: full training on this text for `steps` steps (a few seconds on a CPU).
+    pretrain_file: read `pretrain_text` from this UTF-8 file (the CLI's --pretrain).
     """
     import torch
     from transformers import AutoModelForCausalLM
 
     if arch not in ARCHS:
         raise UserError(f"unknown architecture {arch!r}; choose one of: {', '.join(ARCHS)}")
+    if pretrain_file is not None:
+        pretrain_text = _read_pretrain_file(Path(pretrain_file))
     out_dir = Path(out_dir)
     if texts is None:
         texts = [pretrain_text] if pretrain_text else [_default_text()]
@@ -109,6 +112,16 @@ def _pretrain(model, tokenizer, text: str, steps: int, block: int, seed: int, ba
         opt.step()
         opt.zero_grad()
     model.eval()
+
+
+def _read_pretrain_file(path: Path) -> str:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as e:
+        raise UserError(f"cannot read the pre-training text ({e})", path=path) from None
+    if len(text.split()) < 2:
+        raise UserError("the pre-training text is empty", path=path)
+    return text
 
 
 def _default_text() -> str:

@@ -1,0 +1,173 @@
+"""The LoRA folder: what it must hold before training, and everything written into it after.
+
+    loras/NAME/
+      adapter_config.json, adapter_model.safetensors   peft's adapter (what text-generation-webui loads)
+      training_parameters.json                         webui's training-tab keys ("Copy parameters from")
+      training_log.json                                webui's log keys + the Trainer's log history
+      characterkit.json                                the run card `characterkit chat` reads
+      loss.png                                         training (and eval) loss by step
+      checkpoint-*/                                    Trainer checkpoints, for --resume
+
+The final folder is built in a temporary sibling and renamed over loras/NAME, so a crash leaves the
+previous LoRA (or none), never half of one.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from characterkit import __version__, atomic
+from characterkit.errors import UserError
+
+RUN_CARD = "characterkit.json"
+_CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
+
+
+def checkpoints(folder: Path) -> list[Path]:
+    """Complete Trainer checkpoints in `folder`, oldest step first (a kill mid-save leaves no state file)."""
+    found = [p for p in folder.glob("checkpoint-*") if _CHECKPOINT.match(p.name) and (p / "trainer_state.json").is_file()]
+    return sorted(found, key=lambda p: int(_CHECKPOINT.match(p.name)[1]))
+
+
+def check_lora_folder(folder: Path, overwrite: bool, resume: bool) -> Path | None:
+    """Apply the --overwrite / --resume rules; return the checkpoint to resume from (None: start fresh)."""
+    found = checkpoints(folder)
+    if resume:
+        if not found:
+            raise UserError("no checkpoint-* to resume from; train without --resume", path=folder)
+        return found[-1]
+    if overwrite:
+        return None
+    if (folder / "adapter_config.json").is_file():
+        raise UserError("a LoRA already exists here; pass --overwrite to replace it or --resume to train on",
+                        path=folder)
+    if found:
+        raise UserError("holds checkpoints of an unfinished run; pass --resume to continue it or --overwrite "
+                        "to start over", path=folder)
+    return None
+
+
+def remove_checkpoints(folder: Path) -> None:
+    """Clear an old run's checkpoints before a fresh run (--overwrite), so they never mix with new ones."""
+    import shutil
+
+    for path in folder.glob("checkpoint-*"):
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def save_lora_folder(folder: Path, peft_model, json_files: dict[str, dict], log_history: list[dict]) -> None:
+    """Write the adapter, the JSON files and the loss plot to a temporary folder, then swap it in.
+
+    The run's checkpoints move in last, after everything else was written.
+    """
+    with atomic.replace_dir(folder) as tmp:
+        peft_model.save_pretrained(tmp)
+        for name, obj in json_files.items():
+            atomic.write_json(tmp / name, obj)
+        plot_loss(log_history, tmp / "loss.png")
+        for checkpoint in folder.glob("checkpoint-*"):
+            os.replace(checkpoint, tmp / checkpoint.name)
+
+
+def training_parameters(settings, lora_name: str, targets, data_name: str, val_name: str | None, is_text: bool,
+                        format_name: str) -> dict:
+    """text-generation-webui's PARAMETERS keys, so its "Copy parameters from" fills the training tab."""
+    names = set(targets) if isinstance(targets, list) else set()
+    return {
+        "lora_name": lora_name,
+        "always_override": settings.overwrite,
+        "all_linear": targets == "all-linear",
+        **{f"{name}_en": name in names for name in ("q_proj", "v_proj", "k_proj", "o_proj", "gate_proj",
+                                                     "down_proj", "up_proj")},
+        "save_steps": settings.save_steps,
+        "micro_batch_size": settings.micro_batch_size,
+        "batch_size": settings.micro_batch_size * settings.grad_accum,
+        "epochs": settings.epochs,
+        "learning_rate": f"{settings.learning_rate:g}",  # a text box in webui
+        "lr_scheduler_type": settings.lr_scheduler,
+        "lora_rank": settings.rank,
+        "lora_alpha": settings.alpha,
+        "lora_dropout": settings.dropout,
+        "cutoff_len": settings.cutoff,
+        "dataset": "None" if is_text else data_name,
+        "eval_dataset": val_name or "None",
+        "format": format_name,
+        "eval_steps": settings.eval_steps,
+        "text_dataset": data_name if is_text else "None",
+        "warmup_steps": settings.warmup_steps,
+        "optimizer": settings.optimizer,
+        "stride_length": settings.overlap,
+        "stop_at_loss": 0,
+        "add_eos_token": settings.add_eos,
+        "excess_length": "drop",
+        "report_to": "None",
+        "gradient_checkpointing": settings.gradient_checkpointing,
+    }
+
+
+def training_log(model, settings, targets, state) -> dict:
+    """webui's training_log.json keys (base model, loading, projections) plus the Trainer's history."""
+    history = state.log_history
+    losses = [h["loss"] for h in history if "loss" in h]
+    return {
+        "base_model_name": Path(settings.model).name,
+        "base_model_class": type(model.get_base_model()).__name__,
+        "base_loaded_in_4bit": settings.load_in_4bit,
+        "base_loaded_in_8bit": settings.load_in_8bit,
+        "projections": targets if isinstance(targets, str) else ", ".join(targets),
+        "loss": losses[-1] if losses else None,
+        "current_steps": state.global_step,
+        "epoch": state.epoch,
+        "log_history": history,
+    }
+
+
+def run_card(*, settings, model_dir: Path, model_type: str, fmt, character: str, persona: str,
+             stop_strings: list[str], data, encode_stats: dict, result: dict) -> dict:
+    """characterkit.json: everything `chat` needs to rebuild the prompts, and where the LoRA came from."""
+    return {
+        "characterkit_version": __version__,
+        "base_model": settings.model,
+        "base_model_path": str(model_dir.resolve()),
+        "model_type": model_type,
+        "prompt_format": fmt.name,
+        "character": character,
+        "persona": persona,
+        "user_name": settings.user_name,
+        "stop_strings": stop_strings,
+        "add_eos": settings.add_eos,
+        "dataset": {
+            "path": str(data.path.resolve()),
+            "format": data.format,
+            "fingerprint": data.fingerprint,
+            "train": encode_stats["train"],
+            "val": encode_stats.get("val"),
+        },
+        "settings": settings.to_dict(),
+        "result": result,
+    }
+
+
+def plot_loss(log_history: list[dict], path: Path) -> None:
+    """Training loss (and eval loss, when there is one) by step, as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display on a training box
+    import matplotlib.pyplot as plt
+
+    train = [(h["step"], h["loss"]) for h in log_history if "loss" in h]
+    evals = [(h["step"], h["eval_loss"]) for h in log_history if "eval_loss" in h]
+    fig, ax = plt.subplots(figsize=(7, 4))
+    if train:
+        ax.plot(*zip(*train), label="train loss")
+    if evals:
+        ax.plot(*zip(*evals), "o-", label="eval loss")
+    ax.set_xlabel("step")
+    ax.set_ylabel("loss")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)

@@ -1,0 +1,124 @@
+"""Settings for `finetune` and `eval`: dataclasses that check themselves on creation.
+
+A bad value (rank 0, a LoRA name with a path in it, 8-bit and 4-bit together) fails at start-up
+with one sentence, before any model is loaded or any file is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from characterkit.errors import UserError
+from characterkit.paths import safe_name
+
+SCHEDULERS = ("linear", "cosine", "cosine_with_restarts", "polynomial", "constant", "constant_with_warmup",
+              "inverse_sqrt")
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+
+
+@dataclass
+class FinetuneSettings:
+    """`characterkit finetune`: a dataset -> a LoRA adapter in loras/NAME/.
+
+    model: a folder under models/ or a path. data: a dataset folder (datasets/NAME), a file any
+    characterkit export writes, or a .txt for style training. lora_name: the folder under loras/
+    (default: the dataset's name). character: whose replies are trained, when the data does not say.
+    prompt_format: `auto` (the tokenizer's chat template when it has one, else `pygmalion`).
+    target_modules: `auto` (peft's default for the architecture), `all-linear`, or comma-separated
+    module names. max_steps > 0 overrides epochs. warmup_steps < 1 is a fraction of the steps.
+    val_split: a share of the training rows held out when the dataset has no validation rows.
+    overlap: tokens shared by neighbouring windows of a plain-text dataset.
+    """
+
+    model: str
+    data: str
+    lora_name: str | None = None
+    character: str | None = None
+    prompt_format: str = "auto"
+    user_name: str = "You"
+    rank: int = 16
+    alpha: int = 32
+    dropout: float = 0.05
+    target_modules: str = "auto"
+    learning_rate: float = 3e-4
+    lr_scheduler: str = "linear"
+    warmup_steps: float = 0.0
+    micro_batch_size: int = 4
+    grad_accum: int = 1
+    epochs: float = 3.0
+    max_steps: int = 0
+    cutoff: int = 256
+    overlap: int = 64
+    add_eos: bool = True
+    packing: bool = False
+    val_split: float = 0.0
+    eval_steps: int = 0
+    save_steps: int = 100
+    save_total_limit: int = 3
+    logging_steps: int = 1
+    seed: int = 42
+    gradient_checkpointing: bool = False
+    precision: str = "auto"
+    load_in_8bit: bool = False
+    load_in_4bit: bool = False
+    optimizer: str = "adamw_torch"
+    overwrite: bool = False
+    resume: bool = False
+
+    def __post_init__(self):
+        if self.lora_name is not None:
+            self.lora_name = safe_name(self.lora_name, "LoRA name")
+        _at_least(1, rank=self.rank, alpha=self.alpha, micro_batch_size=self.micro_batch_size,
+                  grad_accum=self.grad_accum, cutoff=self.cutoff, logging_steps=self.logging_steps,
+                  save_total_limit=self.save_total_limit)
+        _at_least(0, max_steps=self.max_steps, eval_steps=self.eval_steps, save_steps=self.save_steps,
+                  overlap=self.overlap, warmup_steps=self.warmup_steps)
+        if not 0.0 <= self.dropout < 1.0:
+            raise UserError(f"--dropout must be in [0, 1) (got {self.dropout})")
+        if self.learning_rate <= 0:
+            raise UserError(f"--learning-rate must be above 0 (got {self.learning_rate})")
+        if self.epochs <= 0 and self.max_steps == 0:
+            raise UserError("--epochs must be above 0 (or give --max-steps)")
+        if not 0.0 <= self.val_split < 1.0:
+            raise UserError(f"--val-split must be in [0, 1) (got {self.val_split})")
+        if self.overlap >= self.cutoff:
+            raise UserError(f"--overlap ({self.overlap}) must be smaller than --cutoff ({self.cutoff})")
+        if self.lr_scheduler not in SCHEDULERS:
+            raise UserError(f"unknown --lr-scheduler {self.lr_scheduler!r}; choose one of: {', '.join(SCHEDULERS)}")
+        if self.precision not in PRECISIONS:
+            raise UserError(f"unknown --precision {self.precision!r}; choose one of: {', '.join(PRECISIONS)}")
+        if self.load_in_8bit and self.load_in_4bit:
+            raise UserError("choose one of --load-in-8bit and --load-in-4bit")
+        if self.overwrite and self.resume:
+            raise UserError("--overwrite starts over and --resume continues; choose one")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class EvalSettings:
+    """`characterkit eval`: held-out loss of the character's lines, base vs base + adapter.
+
+    lora: a folder under loras/ or a path. model, data: default to what the LoRA's run card records.
+    neutral: a text file for the general-ability check (default: a short built-in text).
+    """
+
+    lora: str
+    model: str | None = None
+    data: str | None = None
+    neutral: str | None = None
+    micro_batch_size: int = 8
+
+    def __post_init__(self):
+        _at_least(1, micro_batch_size=self.micro_batch_size)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _at_least(minimum, **values) -> None:
+    for name, value in values.items():
+        if value < minimum:
+            flag = "--" + name.replace("_", "-")
+            raise UserError(f"{flag} must be at least {minimum} (got {value})")

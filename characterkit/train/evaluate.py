@@ -1,0 +1,139 @@
+"""`eval`: what the adapter learned and what it cost, measured as loss and perplexity.
+
+    character lines   the held-out replies (masked exactly as in training): base vs base + LoRA
+    neutral text      ordinary prose, every token: base vs base + LoRA (general ability kept?)
+
+The base numbers come from the same loaded model with the adapter switched off, so one model load
+serves both. The report is written to loras/NAME/eval.json.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from importlib import resources
+from pathlib import Path
+
+from characterkit import atomic, paths
+from characterkit.errors import UserError
+from characterkit.prompts import choose_format
+from characterkit.train.artifacts import RUN_CARD
+from characterkit.train.collate import PadCollator
+from characterkit.train.config import EvalSettings
+from characterkit.train.data import read_training_data
+from characterkit.train.encode import IGNORE, ConversationEncoder, text_windows
+from characterkit.train.model import causal_lm_type, load_tokenizer, quiet_peft_warnings, resolve_model_dir
+
+
+def evaluate(settings: EvalSettings) -> dict:
+    """Measure the LoRA in `settings.lora` against its base model; return the report (also eval.json)."""
+    lora_dir = paths.resolve_in(paths.loras_dir(), settings.lora, "LoRA")
+    if not (lora_dir / "adapter_config.json").is_file():
+        raise UserError("not a LoRA folder (no adapter_config.json)", path=lora_dir)
+    card = _read_card(lora_dir)
+    model_dir = resolve_model_dir(settings.model or card.get("base_model_path") or _missing("--model"))
+    causal_lm_type(model_dir)
+    tokenizer = load_tokenizer(model_dir)
+    cutoff = card.get("settings", {}).get("cutoff", 256)
+    character_rows, split = _character_rows(settings, card, tokenizer, cutoff)
+    neutral_path, neutral_text = _neutral_text(settings.neutral)
+    neutral_rows = [e.as_dict() for e in text_windows(neutral_text, tokenizer, cutoff, overlap=0)]
+
+    model = _load_with_adapter(model_dir, lora_dir)
+    collator = PadCollator(tokenizer.pad_token_id)
+    measured = {}
+    for name, rows in (("character_lines", character_rows), ("neutral_text", neutral_rows)):
+        with model.disable_adapter():
+            base = _mean_loss(model, rows, collator, settings.micro_batch_size)
+        adapted = _mean_loss(model, rows, collator, settings.micro_batch_size)
+        measured[name] = {"samples": len(rows), "tokens": base[1], "base": _scores(base[0]),
+                          "adapter": _scores(adapted[0])}
+    measured["character_lines"]["split"] = split
+    measured["neutral_text"]["source"] = neutral_path
+    report = {"lora": str(lora_dir), "base_model": str(model_dir), **measured, "settings": settings.to_dict()}
+    atomic.write_json(lora_dir / "eval.json", report)
+    return report
+
+
+def _character_rows(settings: EvalSettings, card: dict, tokenizer, cutoff: int) -> tuple[list[dict], str]:
+    """The validation replies encoded as in training; the training rows (said so) when there is no val."""
+    data = read_training_data(settings.data or card.get("dataset", {}).get("path") or _missing("--data"),
+                              character=card.get("character") or None)
+    fmt = choose_format(card.get("prompt_format", "auto"), tokenizer)
+    if data.is_text:
+        text, split = (data.val_text, "val") if data.val_text.strip() else (data.text, "train")
+        return [e.as_dict() for e in text_windows(text, tokenizer, cutoff, overlap=0)], split
+    conversations, split = (data.val, "val") if data.val else (data.train, "train (no validation rows)")
+    encoder = ConversationEncoder(fmt, tokenizer, cutoff, card.get("add_eos", True))
+    rows = [e.as_dict() for conv in conversations if (e := encoder.encode(conv)) is not None]
+    if not rows:
+        raise UserError(f"no sample fits the cutoff of {cutoff} tokens", path=data.path)
+    return rows, split
+
+
+def _neutral_text(path: str | None) -> tuple[str, str]:
+    if path is None:
+        return "built-in", (resources.files("characterkit.data") / "neutral_text.txt").read_text(encoding="utf-8")
+    try:
+        return path, Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as e:
+        raise UserError(f"cannot read the neutral text ({e})", path=path) from None
+
+
+def _load_with_adapter(model_dir: Path, lora_dir: Path):
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    base = AutoModelForCausalLM.from_pretrained(model_dir)
+    quiet_peft_warnings()
+    try:
+        return PeftModel.from_pretrained(base, lora_dir).eval()
+    except (ValueError, RuntimeError) as e:  # e.g. a LoRA trained on another architecture or size
+        raise UserError(f"the LoRA does not fit the base model {model_dir} ({str(e).splitlines()[0]})",
+                        path=lora_dir) from None
+
+
+def _mean_loss(model, rows: list[dict], collator, batch_size: int) -> tuple[float, int]:
+    """(mean cross-entropy per labelled token, number of labelled tokens), without gradients."""
+    import torch
+    import torch.nn.functional as F
+
+    total, count = 0.0, 0
+    with torch.no_grad():
+        for start in range(0, len(rows), batch_size):
+            batch = collator(rows[start : start + batch_size])
+            logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
+            # position i predicts token i + 1
+            labels = batch["labels"][:, 1:]
+            total += F.cross_entropy(logits[:, :-1].flatten(0, 1).float(), labels.flatten(), ignore_index=IGNORE,
+                                     reduction="sum").item()
+            count += int((labels != IGNORE).sum())
+    return (total / count if count else float("nan")), count
+
+
+def _scores(loss: float) -> dict:
+    return {"loss": loss, "perplexity": math.exp(loss) if loss < 50 else float("inf")}
+
+
+def _read_card(lora_dir: Path) -> dict:
+    try:
+        return json.loads((lora_dir / RUN_CARD).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except ValueError as e:
+        raise UserError(f"unreadable run card ({e})", path=lora_dir / RUN_CARD) from None
+
+
+def _missing(flag: str):
+    raise UserError(f"this LoRA has no run card ({RUN_CARD}) saying what it was trained on; give {flag}")
+
+
+def summary(report: dict) -> str:
+    """The report as a small table."""
+    lines = [f"{'':18} {'base ppl':>10} {'+ LoRA ppl':>11}"]
+    for name in ("character_lines", "neutral_text"):
+        part = report[name]
+        lines.append(f"{name.replace('_', ' '):18} {part['base']['perplexity']:10.2f} {part['adapter']['perplexity']:11.2f}"
+                     f"   ({part['tokens']} tokens)")
+    lines.append(f"written to {Path(report['lora']) / 'eval.json'}")
+    return "\n".join(lines)
