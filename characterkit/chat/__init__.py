@@ -29,7 +29,7 @@ def chat(lora: str | None = None, model: str | None = None, character: str | Non
     """Load the base model recorded in the LoRA folder plus the adapter, and chat as its character:
     in the browser (Gradio on host:port; port 0 = the first free one from 7860) or, with `terminal`,
     in the shell. Every setting and name is checked before the model is loaded."""
-    from characterkit.chat.load import load_engine, resolve_setup
+    from characterkit.chat.load import check_quantisation, load_engine, resolve_setup
 
     settings = GenerationSettings(temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens,
                                   repetition_penalty=repetition_penalty, seed=seed)
@@ -39,6 +39,7 @@ def chat(lora: str | None = None, model: str | None = None, character: str | Non
     setup = resolve_setup(lora=lora, model=model, character=character, user_name=user_name)
     if not terminal:
         check_port(host, port)
+    check_quantisation(load_in_8bit, load_in_4bit)
     _note(f"loading {setup.base_model}" + (f" with the LoRA {setup.lora}" if setup.lora else ""))
     engine = load_engine(setup, trust_remote_code=trust_remote_code, load_in_8bit=load_in_8bit,
                          load_in_4bit=load_in_4bit, max_message_chars=max_message_chars)

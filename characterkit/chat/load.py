@@ -202,23 +202,32 @@ def load_engine(setup: ChatSetup, trust_remote_code: bool = False, load_in_8bit:
                       stop_strings=setup.stop_strings, max_message_chars=max_message_chars)
 
 
-def _model_kwargs(load_in_8bit: bool, load_in_4bit: bool) -> dict:
-    """from_pretrained arguments: bf16/fp16 on a GPU, float32 on a CPU, bitsandbytes when asked."""
-    import torch
-
+def check_quantisation(load_in_8bit: bool, load_in_4bit: bool) -> None:
+    """8/4-bit loading needs one of the two flags, a CUDA GPU and bitsandbytes."""
+    if not (load_in_8bit or load_in_4bit):
+        return
     if load_in_8bit and load_in_4bit:
         raise UserError("choose one of --load-in-8bit and --load-in-4bit")
+    import torch
+
     if not torch.cuda.is_available():
-        if load_in_8bit or load_in_4bit:
-            raise UserError("--load-in-8bit/--load-in-4bit need a CUDA GPU, and none was found")
-        return {"dtype": torch.float32}
-    half = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-    if not (load_in_8bit or load_in_4bit):
-        return {"dtype": half, "device_map": "auto"}
+        raise UserError("--load-in-8bit/--load-in-4bit need a CUDA GPU, and none was found")
     try:
         import bitsandbytes  # noqa: F401
     except ImportError:
         raise UserError("--load-in-8bit/--load-in-4bit need bitsandbytes: pip install bitsandbytes") from None
+
+
+def _model_kwargs(load_in_8bit: bool, load_in_4bit: bool) -> dict:
+    """from_pretrained arguments: bf16/fp16 on a GPU, float32 on a CPU, bitsandbytes when asked."""
+    import torch
+
+    check_quantisation(load_in_8bit, load_in_4bit)
+    if not torch.cuda.is_available():
+        return {"dtype": torch.float32}
+    half = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    if not (load_in_8bit or load_in_4bit):
+        return {"dtype": half, "device_map": "auto"}
     from transformers import BitsAndBytesConfig
 
     quant = (BitsAndBytesConfig(load_in_8bit=True) if load_in_8bit
