@@ -1,7 +1,8 @@
-"""What every transcript format shares: options, name tests, headings, actions, paragraphs.
+"""What every transcript format shares: options, name tests, headings, cast lists, actions, and
+turning a finished turn into a Line (counting it as a drop when nothing is kept).
 
-Everything here runs once per source line or once per distinct tag, so the regexes are compiled
-once at import and name tests are memoised (a transcript repeats the same few names).
+Parsing runs once per source line, so the regexes are compiled once at import, and the tests that
+see the same strings again and again (tag lines, paragraph openers) are memoised by their callers.
 """
 
 from __future__ import annotations
@@ -49,11 +50,11 @@ class ParseOptions:
 # Lower-case words allowed inside a name: "Duke of York", "Senators, &C", "Ludwig van Beethoven".
 _NAME_PARTICLES = {"of", "the", "de", "da", "di", "du", "del", "van", "von", "der", "den", "la", "le",
                    "and", "&", "&c", "&c.", "y", "bin", "al", "st.", "mac"}
-# Labels that look like names but never speak (in front matter and headers).
+# Labels that look like names but never speak (front matter, headers); lists of persons and
+# headings are caught by CAST_HEADING and HEADING below.
 _NOT_NAMES = {"note", "notes", "scene", "setting", "time", "place", "date", "title", "author", "translator",
-              "editor", "chapter", "act", "part", "summary", "example", "warning", "source", "contents",
-              "characters", "cast", "persons of the dialogue", "dramatis personae", "release date",
-              "posting date", "language", "credits", "transcript", "end"}
+              "editor", "summary", "example", "warning", "source", "release date", "posting date", "language",
+              "credits", "transcript"}
 # Characters no speaker tag contains: sentence and markup punctuation, URL and mail syntax.
 _BAD_NAME_CHARS = re.compile(r"[^\w\s.'’\-,&]|_")
 _URL_SCHEMES = {"http", "https", "ftp", "mailto", "file", "www"}

@@ -10,14 +10,15 @@ rest of the paragraph, its lines joined with a space, up to a blank line or to t
 inside a speech a line is a tag only if the same line has already opened a paragraph, so a verse
 line `Come:` or a reply `I.` stays speech.
 
-Everything else is a stage direction or a heading:
+The rest:
 - `ACT I`, `SCENE II. A Street.`, `FIRST ACT`, `* * *` and 2+ blank lines are BREAKs;
 - any other paragraph (`[Enter Lane.]`, ` Enter Sampson and Gregory.`, a scene description) is a
   stage direction: NARRATION if `keep_stage_directions`, else dropped as `stage_direction`;
-- except that a plain paragraph right after an indented or bracketed direction that interrupted a
-  speech continues that speech (Gutenberg's Shakespeare: `ROMEO.` ... ` [_Exit Servant._]` ... more
-  of Romeo's lines), and `ROMEO. Nurse, commend me` (a capitals name that passes the strict name
-  test of inline tags) is a tag with its speech on the same line;
+- but a plain paragraph right after an indented or bracketed direction continues the speech that
+  direction interrupted (Gutenberg's Shakespeare: `ROMEO.`, lines, ` [_Exit Servant._]`, more of
+  Romeo's lines);
+- `ROMEO. Nurse, commend me` (a capitals name that passes the strict test of inline tags) is a
+  tag with its speech on the same line;
 - `[Takes plate.]` inside a speech stays in it unless `strip_actions`;
 - a list of persons ("Dramatis Personae", "THE PERSONS IN THE PLAY") or a table of contents is
   skipped up to the next run of blank lines (`cast_list`), so the persons never speak.
@@ -32,6 +33,7 @@ from functools import lru_cache
 from characterkit.parse.common import (HEADING, MAX_TURN_LINES, CastList, ParseOptions, SourceLines,
                                        break_line, clean_name, loose_name, narration_line, speech_line, strict_name)
 from characterkit.records import Line
+
 # A capitals tag with the speech on the same line ("THIRD WATCH. Here is a Friar").
 _TAG_AND_SPEECH = re.compile(r"([A-Z][A-Z '’&-]*[A-Z]\.)\s+(\S.*)")
 
@@ -113,7 +115,7 @@ def _open(text: str, tag_lines: set[str], resume: str | None) -> tuple[str | Non
     if HEADING.fullmatch(text):
         return None, None, False
     tagged = _TAG_AND_SPEECH.fullmatch(text)
-    if tagged is not None and (tagged[1] in tag_lines or strict_name(tagged[1][:-1])):
+    if tagged is not None and strict_name(tagged[1][:-1]):
         return ownline_tag(tagged[1]), [tagged[2]], False  # "ROMEO. Nurse, commend me to thy lady"
     if text[0].isspace() or text[0] == "[":
         return None, [text], True
