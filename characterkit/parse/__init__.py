@@ -19,7 +19,7 @@ import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, is_dataclass
-from itertools import chain
+from itertools import chain, islice
 
 from characterkit.errors import UserError
 from characterkit.parse.chatlog import CHAT_LINE, parse_chatlog
@@ -37,8 +37,9 @@ FORMATS: dict[str, Parser] = {
     "chatlog": parse_chatlog,
 }
 
-# `detect_format` looks at this many non-blank lines from the top of a source.
-DETECT_LINES = 400
+# `detect_format` looks at this many non-blank lines from the top of a source, or up to
+# MAX_DETECT_LINES lines when those hold no tag at all (a long introduction before a dialogue).
+DETECT_LINES, MAX_DETECT_LINES = 400, 20_000
 
 __all__ = ["FORMATS", "DETECT_LINES", "ParseOptions", "ParsedSource", "Speaker", "SpeakerTable", "detect_format",
            "get_format", "parse_lines", "parse_source", "scan_speakers", "speaker_key"]
@@ -58,6 +59,14 @@ def detect_format(head: list[tuple[int, str]], source: str = "") -> str:
     Counts timestamped chat lines, inline `Name: text` lines, and tags alone on a line that open a
     paragraph and are followed by text. UserError naming `source` when none is found.
     """
+    counts = _tag_counts(head)
+    best = max(counts, key=counts.get)
+    if counts[best] == 0:
+        raise _no_tags(source, "", where=f" in the first {len(head)} lines")
+    return best
+
+
+def _tag_counts(head: list[tuple[int, str]]) -> dict[str, int]:
     counts = {"chatlog": 0, "inline": 0, "ownline": 0}
     previous_blank = True
     for (_, text), (_, following) in zip(head, [*head[1:], (0, "")]):
@@ -71,10 +80,7 @@ def detect_format(head: list[tuple[int, str]], source: str = "") -> str:
         elif previous_blank and not is_blank(following) and ownline_tag(text) is not None:
             counts["ownline"] += 1
         previous_blank = False
-    best = max(counts, key=counts.get)
-    if counts[best] == 0:
-        raise _no_tags(source, "", where=f" in the first {len(head)} lines")
-    return best
+    return counts
 
 
 def parse_lines(lines: SourceLines, fmt: str = "auto", *, source: str = "", options: ParseOptions | None = None,
@@ -170,6 +176,8 @@ def _parse(lines: SourceLines, fmt: str, options: ParseOptions, source: str,
         nonblank += not is_blank(item[1])
         if nonblank >= DETECT_LINES:
             break
+    if fmt == "auto" and not any(_tag_counts(head).values()):
+        head += islice(lines, MAX_DETECT_LINES)  # a long preface: look further before giving up
     name = detect_format(head, source) if fmt == "auto" else fmt
     return name, get_format(name)(chain(head, lines), options, source, drops)
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from functools import lru_cache
-from itertools import chain, islice
+from itertools import chain
 
 from characterkit.parse.common import (HEADING, MAX_TURN_LINES, CastList, ParseOptions, SourceLines,
                                        break_line, clean_name, is_blank, narration_line, speech_line, strict_name)
@@ -35,8 +35,9 @@ _COLON = re.compile("[:：]")
 _MAX_TAG = 48
 # Lines after which a wrapped file may start a new speech without a blank line.
 _SENTENCE_END = tuple(".!?:;\"'’”)]")
-# How many lines `is_wrapped` looks at before deciding.
-LOOKAHEAD_LINES = 2000
+# `is_wrapped` decides on the first lines that hold this many tags (or this many lines: a long
+# introduction before the dialogue must not hide it).
+DECIDE_TAGS, LOOKAHEAD_LINES = 200, 20_000
 
 
 def inline_tag(text: str) -> tuple[str, str] | None:
@@ -86,7 +87,12 @@ def is_wrapped(head: list[tuple[int, str]]) -> bool:
 def parse_inline(lines: SourceLines, options: ParseOptions, source: str, drops) -> Iterator[Line]:
     """Lines of an inline transcript, speakers spelled as tagged (see the module doc)."""
     lines = iter(lines)
-    head = list(islice(lines, LOOKAHEAD_LINES))
+    head, tags = [], 0
+    for item in lines:
+        head.append(item)
+        tags += inline_tag(item[1]) is not None
+        if tags >= DECIDE_TAGS or len(head) >= LOOKAHEAD_LINES:
+            break
     parse = _wrapped if is_wrapped(head) else _one_per_line
     yield from parse(chain(head, lines), options, source, drops)
 

@@ -118,3 +118,10 @@ def test_a_cast_list_never_speaks(parse):
     lines, drops = parse(text, "inline")
     assert speech(lines) == [("Bob", "Good morning."), ("Alice", "Is it?")]
     assert drops["cast_list"] == 3
+
+
+def test_a_long_introduction_does_not_hide_wrapped_speeches(parse):
+    introduction = "".join(f"Paragraph {n} of a long introduction, wrapped\nover two lines.\n\n" for n in range(3000))
+    lines, _ = parse(introduction + JOWETT, "inline")
+    assert speech(lines)[0] == (
+        "EUTHYPHRO", "Why have you left the Lyceum, Socrates? and what are you doing in the Porch of the King Archon?")

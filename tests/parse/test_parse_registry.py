@@ -84,3 +84,9 @@ def test_the_speakers_path_imports_no_heavy_library(tmp_path):
     out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
     assert "Mara" in out.stdout
+
+
+def test_detection_looks_past_a_long_preface():
+    preface = [(n, f"Paragraph {n} of a preface with no speaker in it.") for n in range(1, 1001)]
+    dialogue = [(1001, "Mara: Hello."), (1002, "Tobias: Hi.")]
+    assert [line.speaker for line in parse_lines(preface + dialogue) if line.speaker] == ["Mara", "Tobias"]
