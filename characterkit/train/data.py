@@ -78,12 +78,13 @@ def read_training_data(data: str, character: str | None = None, val_split: float
     path = _resolve(data)
     val_path = _val_sibling(path)
     character = character or _folder_character(path)
-    if path.suffix == ".txt":
-        result = TrainingData(path, "text", text=_read_text(path), val_text=_read_text(val_path) if val_path else "")
+    fmt, rows = _read_file(path, character)
+    if val_path:
+        rows += [(item, "val") for item, _ in _read_file(val_path, character)[1]]
+    if fmt == "text":
+        result = TrainingData(path, fmt, text="\n\n".join(t for t, split in rows if split != "val"),
+                              val_text="\n\n".join(t for t, split in rows if split == "val"))
     else:
-        fmt, rows = _read_conversations(path, character)
-        if val_path:
-            rows += [(conv, "val") for conv, _ in _read_conversations(val_path, character)[1]]
         result = TrainingData(path, fmt, train=[c for c, split in rows if split != "val"],
                               val=[c for c, split in rows if split == "val"])
     if not result.train and not result.text.strip():
@@ -148,14 +149,20 @@ def _read_rows(path: Path) -> list[dict]:
     return rows
 
 
-def _read_conversations(path: Path, character: str | None) -> tuple[str, list[tuple[Conversation, str]]]:
-    """(format name, [(conversation, split)]) for a JSON / JSONL file, the format detected by keys."""
+def _read_file(path: Path, character: str | None) -> tuple[str, list[tuple]]:
+    """(format name, [(item, split)]): items are Conversations, or texts for the `text` format.
+
+    A .txt file is one text; JSON / JSONL rows are detected by their keys ({"text"} rows are
+    documents, as in text-generation-webui's text datasets).
+    """
+    if path.suffix == ".txt":
+        return "text", [(_read_text(path), "train")]
     rows = _read_rows(path)
     if not rows:
         raise UserError("the dataset holds no training samples", path=path)
     fmt = detect_format(rows[0], path)
     if fmt == "text":
-        raise UserError("plain-text rows ({\"text\": ...}): save the text as a .txt file to train on it", path=path)
+        return fmt, [(str(row.get("text", "")), "train") for row in rows]
     reader = READERS[fmt]
     if fmt == "legacy":
         character = character or _common_cue(rows)
@@ -163,7 +170,7 @@ def _read_conversations(path: Path, character: str | None) -> tuple[str, list[tu
     for index, row in enumerate(rows, 1):
         try:
             out.extend((conv, row.get("split", "train")) for conv in reader(row, character))
-        except (KeyError, TypeError, ValueError) as e:
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
             raise UserError(f"row {index} does not look like the {fmt} format ({e})", path=path) from None
     return fmt, out
 

@@ -121,13 +121,14 @@ def encode_data(data: TrainingData, fmt, tokenizer, settings: FinetuneSettings):
 
 def build_trainer(plan: RunPlan):
     """Base model + LoRA + a Trainer writing checkpoints into the LoRA folder."""
-    from transformers import Trainer
+    from transformers import Trainer, set_seed
     from transformers.trainer_callback import ProgressCallback
 
     from characterkit.train.collate import make_collator
 
     args = _training_arguments(plan)
     s = plan.settings
+    set_seed(s.seed)  # the LoRA's initial weights come from the global RNG: same seed, same run
     model = load_model(plan.model_dir, plan.precision, s.load_in_8bit, s.load_in_4bit, s.gradient_checkpointing)
     model = add_lora(model, plan.targets, s.rank, s.alpha, s.dropout)
     trainer = Trainer(model=model, args=args, train_dataset=plan.train_set, eval_dataset=plan.val_set or None,

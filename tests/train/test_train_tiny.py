@@ -1,0 +1,42 @@
+"""make-tiny-model, and LoRA target modules chosen per architecture (packing on each of them)."""
+
+import json
+
+import pytest
+
+from characterkit.cli import main
+from characterkit.data import sample_transcript_path
+
+
+def test_make_tiny_model_cli_pretrains_on_a_text(tmp_path, capsys):
+    out = tmp_path / "tiny-gptj"
+    assert main(["make-tiny-model", str(out), "--arch", "gptj", "--pretrain", str(sample_transcript_path()),
+                 "--steps", "3"]) == 0
+    assert str(out) in capsys.readouterr().out
+    assert json.loads((out / "config.json").read_text())["model_type"] == "gptj"
+
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(out)
+    assert len(tokenizer("\n", add_special_tokens=False)["input_ids"]) == 1  # a newline is one token: a clean stop
+
+
+def test_make_tiny_model_rejects_a_missing_pretrain_file(tmp_path, capsys):
+    assert main(["make-tiny-model", str(tmp_path / "m"), "--pretrain", str(tmp_path / "none.txt")]) == 2
+    assert not (tmp_path / "m").exists()
+
+
+@pytest.mark.parametrize("arch, model_type, targets", [
+    ("gptj", "gptj", {"q_proj", "v_proj"}),
+    ("neox", "gpt_neox", {"query_key_value"}),
+    ("gpt2", "gpt2", {"c_attn"}),
+])
+def test_auto_targets_per_architecture(arch, model_type, targets, dataset, home):
+    from characterkit.train.tiny import make_tiny_model
+
+    make_tiny_model(home / "models" / arch, arch=arch)
+    assert main(["finetune", "-m", arch, "-d", "Mara", "--max-steps", "2", "--packing", "--save-steps", "0"]) == 0
+    lora = home / "loras" / "Mara"
+    assert set(json.loads((lora / "adapter_config.json").read_text())["target_modules"]) == targets
+    card = json.loads((lora / "characterkit.json").read_text())
+    assert card["model_type"] == model_type and card["settings"]["packing"] is True
