@@ -1,0 +1,118 @@
+"""The Gradio chat: a ChatInterface around `ChatEngine.stream`, with the adapter on/off side by side.
+
+    demo = build_app(engine, GenerationSettings())
+    launch_app(demo, host="127.0.0.1", port=7860)      # blocks until Ctrl-C
+
+The endpoint `/chat` (what the browser uses, and what gradio_client calls) takes the message, the
+generation settings and the side-by-side switch; regenerate, undo and clear are the chatbot's own
+buttons. gradio is imported inside these functions only.
+"""
+
+from __future__ import annotations
+
+from characterkit.chat.engine import ChatEngine, GenerationSettings
+from characterkit.errors import UserError
+from characterkit.records import Turn
+
+
+def messages_to_turns(history: list[dict], engine: ChatEngine) -> list[Turn]:
+    """Gradio's openai-style history (content a string or a list of text parts) as prompt turns."""
+    names = {"user": engine.character.user_name, "assistant": engine.character.name}
+    turns = []
+    for message in history:
+        text = _text_of(message.get("content"))
+        if message.get("role") in names and text.strip():
+            turns.append(Turn(names[message["role"]], text))
+    return turns
+
+
+def _text_of(content) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(_text_of(part) for part in content)
+    if isinstance(content, dict):
+        return content.get("text", "") if content.get("type", "text") == "text" else ""
+    return ""
+
+
+def build_app(engine: ChatEngine, defaults: GenerationSettings, title: str | None = None):
+    """A gr.Blocks app for `engine`; `defaults` fill the settings controls.
+
+    The left chat is the character with the LoRA. With "side by side" on, the right one shows the
+    same conversation with the base model's answer (adapter switched off) to the last message.
+    """
+    import gradio as gr
+
+    character = engine.character
+    greeting = [{"role": "assistant", "content": character.greeting}] if character.greeting else []
+    with gr.Blocks(title=title or f"characterkit: {character.name}") as demo:
+        gr.Markdown(f"## {character.name}\n{character.persona}")
+        side_by_side = gr.Checkbox(label="Side by side: also answer without the adapter (the base model)",
+                                   value=False, visible=engine.has_adapter)
+        base_chat = gr.Chatbot(value=greeting, height=520, elem_id="chat-base", render=False,
+                               label=f"{character.name} without the adapter: the base model's answer to your last message")
+        chatbot = gr.Chatbot(value=greeting, height=520, elem_id="chat", render=False,
+                             label=f"{character.name} (with the LoRA)" if engine.has_adapter else character.name)
+        with gr.Row():
+            with gr.Column():
+                chat = gr.ChatInterface(
+                    _responder(engine), api_name="chat", fill_height=False, chatbot=chatbot,
+                    textbox=gr.Textbox(placeholder=f"Say something to {character.name}",
+                                       max_length=engine.max_message_chars),
+                    additional_inputs=[*_settings_controls(gr, engine, defaults), side_by_side],
+                    additional_outputs=[base_chat], additional_inputs_accordion="Generation settings")
+            with gr.Column(visible=False) as base_column:
+                base_chat.render()
+        side_by_side.change(lambda on: gr.Column(visible=on), side_by_side, base_column, api_visibility="private")
+        # Clearing starts the conversation over, and it opens with the greeting again.
+        chat.chatbot.clear(lambda: (greeting, greeting, greeting), None, [chatbot, chat.chatbot_state, base_chat],
+                           queue=False, api_visibility="private")
+    return demo
+
+
+def _responder(engine: ChatEngine):
+    """The ChatInterface function: yields (reply so far, the side-by-side chat or gr.skip())."""
+    import gradio as gr
+
+    def respond(message, history, temperature, top_p, max_new_tokens, repetition_penalty, seed, side_by_side):
+        try:
+            settings = GenerationSettings(temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens,
+                                          repetition_penalty=repetition_penalty, seed=seed)
+            turns = messages_to_turns(history, engine)
+            reply = ""
+            for reply in engine.stream(turns, message, settings):
+                yield reply, gr.skip()
+            if side_by_side and engine.has_adapter:
+                base_history = [*history, {"role": "user", "content": message}]
+                for base_reply in engine.stream(turns, message, settings, use_adapter=False):
+                    yield reply, [*base_history, {"role": "assistant", "content": base_reply}]
+        except UserError as e:  # a toast in the browser, an error for API clients
+            raise gr.Error(str(e)) from None
+
+    return respond
+
+
+def _settings_controls(gr, engine: ChatEngine, defaults: GenerationSettings) -> list:
+    """The generation controls, not yet rendered (ChatInterface puts them in its accordion)."""
+    most_new = max(defaults.max_new_tokens, min(2048, engine.context // 2))
+    return [
+        gr.Slider(0, 2, value=defaults.temperature, step=0.05, label="Temperature (0 = greedy)", render=False),
+        gr.Slider(0.05, 1, value=defaults.top_p, step=0.05, label="Top-p", render=False),
+        gr.Slider(1, most_new, value=defaults.max_new_tokens, step=1, label="Max new tokens", render=False),
+        gr.Slider(1, 2, value=defaults.repetition_penalty, step=0.01, label="Repetition penalty", render=False),
+        gr.Number(value=defaults.seed, precision=0, label="Seed (-1 = random)", render=False),
+    ]
+
+
+def launch_app(demo, host: str = "127.0.0.1", port: int = 7860, share: bool = False,
+               auth: tuple[str, str] | None = None, block: bool = True):
+    """Serve `demo` (one reply at a time, the engine is shared). block=False returns at once (tests);
+    the app's address is then `demo.local_url`."""
+    try:
+        demo.queue(default_concurrency_limit=1).launch(
+            server_name=host, server_port=port, share=share, auth=auth, inbrowser=False, show_error=True,
+            prevent_thread_lock=not block, quiet=not block)
+    except OSError as e:  # the port was taken between our check and the launch
+        raise UserError(f"cannot serve on {host}:{port}: {str(e).splitlines()[0]}") from None
+    return demo

@@ -1,0 +1,132 @@
+"""End to end: the Gradio app on a free local port, driven in headless Chromium (Debian's, through
+Playwright with `executable_path`; never `playwright install`). Skips with the install line when
+the browser is absent; `make browser` (run by `make test`) installs it on CI."""
+
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from characterkit.records import Turn
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--disable-dev-shm-usage"]
+FIRST, SECOND = "Do you ever get lonely out here?", "Where do you want the oil?"
+WAIT_MS = 60_000
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        pytest.skip("Chromium not found: install it with `apt-get install -y chromium` (or `make browser`)")
+    pytest.importorskip("playwright.sync_api", reason="playwright (python) is not installed: pip install playwright")
+    return path
+
+
+@pytest.fixture(scope="module")
+def settings():
+    from characterkit.chat.engine import GenerationSettings
+
+    return GenerationSettings(temperature=0, max_new_tokens=40)
+
+
+@pytest.fixture(scope="module")
+def page(chromium, engine, settings):
+    from playwright.sync_api import sync_playwright
+
+    from characterkit.chat.app import build_app, launch_app
+
+    demo = launch_app(build_app(engine, settings), port=None, block=False)
+    try:
+        with sync_playwright() as p, tempfile.TemporaryDirectory() as profile:
+            context = p.chromium.launch_persistent_context(profile, executable_path=chromium, headless=True,
+                                                           args=CHROMIUM_FLAGS, viewport={"width": 1300, "height": 900})
+            page = context.pages[0]
+            page.goto(demo.local_url, wait_until="domcontentloaded")
+            page.locator("textarea").first.wait_for(state="visible", timeout=WAIT_MS)
+            yield page
+            context.close()
+    finally:
+        demo.close()
+
+
+def _bubbles(page, chat_id: str) -> list[str]:
+    return [b.inner_text().strip() for b in page.locator(f"#{chat_id} [data-testid='bot']").all()]
+
+
+def _send(page, message: str, chat_id: str = "chat") -> str:
+    """Type `message`, press Enter, and return the newest reply in `chat_id` once it stops changing."""
+    before = len(_bubbles(page, chat_id))
+    box = page.locator("textarea").first
+    box.fill(message)
+    box.press("Enter")
+    page.wait_for_function(f"document.querySelectorAll(\"#{chat_id} [data-testid='bot']\").length > {before}",
+                           timeout=WAIT_MS)
+    return _settled(page, chat_id)
+
+
+def _settled(page, chat_id: str) -> str:
+    """The last reply in `chat_id` after the stream has ended (the send box is enabled again)."""
+    page.locator("textarea:not([disabled])").first.wait_for(state="visible", timeout=WAIT_MS)
+    last, seen = None, _bubbles(page, chat_id)[-1]
+    while seen != last:  # the final text can land just after the box is enabled
+        last = seen
+        time.sleep(0.5)
+        seen = _bubbles(page, chat_id)[-1]
+    return seen
+
+
+def _fresh(page, side_by_side: bool = False) -> None:
+    """Start over (Clear brings back the greeting alone) with the side-by-side switch as asked."""
+    page.get_by_label("Side by side").set_checked(side_by_side)
+    page.locator("#chat").get_by_role("button", name="Clear").click()
+    page.wait_for_function("document.querySelectorAll(\"#chat [data-testid='bot']\").length === 1", timeout=WAIT_MS)
+
+
+def _expected(engine, settings, history, message, use_adapter=True):
+    greeting = [Turn(engine.character.name, engine.character.greeting)]
+    return engine.reply(greeting + history, message, settings, use_adapter=use_adapter)
+
+
+def test_the_greeting_opens_and_a_streamed_reply_arrives(page, engine, settings, tmp_path):
+    _fresh(page)
+    assert _bubbles(page, "chat") == [engine.character.greeting]
+    reply = _send(page, FIRST)
+    assert reply == _expected(engine, settings, [], FIRST)
+    assert reply and "\n" not in reply
+    shot = tmp_path / "chat.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    print(f"screenshot: {shot}")
+
+
+def test_side_by_side_shows_the_answer_without_the_adapter(page, engine, settings, tmp_path):
+    _fresh(page, side_by_side=True)
+    page.locator("#chat-base").wait_for(state="visible", timeout=WAIT_MS)
+    first = _send(page, FIRST)
+    reply = _send(page, SECOND)
+    history = [Turn("You", FIRST), Turn("Mara", first)]
+    assert reply == _expected(engine, settings, history, SECOND)
+    assert _settled(page, "chat-base") == _expected(engine, settings, history, SECOND, use_adapter=False)
+    page.screenshot(path=str(Path(tmp_path) / "side-by-side.png"), full_page=True)
+
+
+def test_undo_and_clear(page, engine, settings):
+    _fresh(page)
+    _send(page, FIRST)
+    _send(page, SECOND)
+    replies = len(_bubbles(page, "chat"))
+    page.locator("#chat").get_by_role("button", name="Undo").click()
+    page.wait_for_function(f"document.querySelectorAll(\"#chat [data-testid='bot']\").length < {replies}",
+                           timeout=WAIT_MS)
+    assert page.locator("textarea").first.input_value() == SECOND  # undo hands the message back
+    page.locator("#chat").get_by_role("button", name="Clear").click()
+    page.wait_for_function("document.querySelectorAll(\"#chat [data-testid='bot']\").length === 1", timeout=WAIT_MS)
+    assert _bubbles(page, "chat") == [engine.character.greeting]  # a fresh start opens with the greeting
+    assert _send(page, SECOND) == _expected(engine, settings, [], SECOND)
