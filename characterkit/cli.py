@@ -144,6 +144,85 @@ def chat_cmd(**options):
     return chat(**options)
 
 
+# --- finetune / eval / make-tiny-model --------------------------------------------------------
+
+
+@cli.command("finetune")
+@click.option("-m", "--model", required=True, help="Base model: a folder under models/ or a path.")
+@click.option("-d", "--data", required=True,
+              help="Dataset folder (datasets/NAME), any characterkit export file, or a .txt for style training.")
+@click.option("-l", "--lora-name", default=None, help="Folder under loras/ (default: the dataset's name).")
+@click.option("--character", default=None, help="Whose replies are trained, when the data does not say.")
+@click.option("--prompt-format", default="auto", show_default=True,
+              help="pygmalion (Name: text turns) or chat-template (the tokenizer's); auto picks chat-template "
+                   "when the tokenizer has one.")
+@click.option("--user-name", default="You", show_default=True, help="The chat user's name (for stop strings).")
+@click.option("-r", "--rank", default=16, show_default=True, help="LoRA rank.")
+@click.option("--alpha", default=32, show_default=True, help="LoRA alpha (scale = alpha / rank).")
+@click.option("--dropout", default=0.05, show_default=True, help="LoRA dropout.")
+@click.option("--target-modules", default="auto", show_default=True,
+              help="auto (per architecture), all-linear, or comma-separated module names.")
+@click.option("--learning-rate", "--lr", "learning_rate", default=3e-4, show_default=True, type=float)
+@click.option("--lr-scheduler", default="linear", show_default=True)
+@click.option("--warmup-steps", default=0.0, show_default=True, type=float, help="Steps, or a fraction of them when < 1.")
+@click.option("-b", "--micro-batch-size", default=4, show_default=True, help="Samples per device per step.")
+@click.option("--grad-accum", default=1, show_default=True, help="Gradient accumulation steps.")
+@click.option("-e", "--epochs", default=3.0, show_default=True, type=float)
+@click.option("--max-steps", default=0, show_default=True, help="Stop after this many steps (overrides --epochs).")
+@click.option("-c", "--cutoff", default=256, show_default=True, help="Longest sequence in tokens.")
+@click.option("--overlap", default=64, show_default=True, help="Plain text: tokens shared by neighbouring windows.")
+@click.option("--eos/--no-eos", "add_eos", default=True, show_default=True,
+              help="Train EOS after each reply's end marker, so the model learns to stop.")
+@click.option("--packing", is_flag=True, help="Pack several samples per sequence (no attention across them).")
+@click.option("--val-split", default=0.0, show_default=True, help="Hold out this share when the dataset has no val rows.")
+@click.option("--eval-steps", default=0, show_default=True, help="Evaluate every N steps (0: only at the end).")
+@click.option("--save-steps", default=100, show_default=True, help="Checkpoint every N steps (0: none).")
+@click.option("--save-total-limit", default=3, show_default=True, help="Checkpoints kept.")
+@click.option("--logging-steps", default=1, show_default=True)
+@click.option("--seed", default=42, show_default=True)
+@click.option("--gradient-checkpointing", is_flag=True, help="Trade compute for memory.")
+@click.option("--precision", default="auto", show_default=True, help="auto, fp32, bf16 or fp16.")
+@click.option("--load-in-8bit", is_flag=True, help="Load the base model in 8 bits (bitsandbytes, CUDA only).")
+@click.option("--load-in-4bit", is_flag=True, help="Load the base model in 4 bits (bitsandbytes, CUDA only).")
+@click.option("--optimizer", default="adamw_torch", show_default=True)
+@click.option("--overwrite", is_flag=True, help="Replace an existing LoRA of the same name.")
+@click.option("--resume", is_flag=True, help="Continue from the newest checkpoint in loras/NAME/.")
+def finetune_cmd(**options):
+    """Train a LoRA adapter for a causal LM on a dataset, into loras/NAME/."""
+    from characterkit.train.config import FinetuneSettings
+    from characterkit.train.finetune import finetune, summary
+
+    click.echo(summary(finetune(FinetuneSettings(**options))))
+
+
+@cli.command("eval")
+@click.option("-l", "--lora", required=True, help="A folder under loras/ or a path.")
+@click.option("-m", "--model", default=None, help="Base model (default: the one the LoRA was trained on).")
+@click.option("-d", "--data", default=None, help="Dataset (default: the one the LoRA was trained on).")
+@click.option("--neutral", default=None, type=click.Path(exists=True, dir_okay=False),
+              help="A text file for the general-ability check (default: a built-in text).")
+@click.option("-b", "--micro-batch-size", default=8, show_default=True)
+def eval_cmd(**options):
+    """Held-out loss and perplexity of the character's lines and of a neutral text, base vs base + LoRA."""
+    from characterkit.train.config import EvalSettings
+    from characterkit.train.evaluate import evaluate, summary
+
+    click.echo(summary(evaluate(EvalSettings(**options))))
+
+
+@cli.command("make-tiny-model")
+@click.argument("out_dir", type=click.Path(file_okay=False))
+@click.option("--arch", default="llama", show_default=True, type=click.Choice(["llama", "gptj", "neox", "gpt2"]))
+@click.option("--pretrain", "pretrain_file", default=None, type=click.Path(exists=True, dir_okay=False),
+              help="Pre-train on this text so the model writes words and newlines.")
+@click.option("--steps", default=300, show_default=True, help="Pre-training steps (with --pretrain).")
+def make_tiny_model_cmd(out_dir, arch, pretrain_file, steps):
+    """Build a tiny local model (tokenizer trained here, 2 layers) for trying the pipeline on a CPU."""
+    from characterkit.train.tiny import make_tiny_model
+
+    click.echo(make_tiny_model(out_dir, arch=arch, pretrain_file=pretrain_file, steps=steps))
+
+
 def main(argv=None) -> int:
     """Entry point of `characterkit`."""
     return run_command(cli, argv, prog_name="characterkit")
