@@ -114,36 +114,6 @@ def into_webui_cmd(dataset, webui_path, dataset_name, overwrite):
         click.echo(f"installed {path}")
 
 
-# --- chat ------------------------------------------------------------------------------------
-
-
-@cli.command("chat")
-@click.option("-l", "--lora", default=None, help="A folder under loras/ or a path; its run card names the base model.")
-@click.option("-m", "--model", default=None, help="Base model under models/ or a path (default: the LoRA's own).")
-@click.option("--character", default=None,
-              help="characters/NAME.yaml (webui) or a character file (default: the LoRA's run card).")
-@click.option("--user-name", default=None, help="Your name in the conversation (default: the run card's, else You).")
-@click.option("--terminal", is_flag=True, help="Chat in this shell instead of the browser.")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to serve on (0.0.0.0 = every network).")
-@click.option("--port", default=7860, show_default=True, help="Port to serve on (0: the first free one from 7860).")
-@click.option("--share", is_flag=True, help="Also open a public gradio.live link (off by default).")
-@click.option("--auth", default=None, metavar="USER:PASS", help="Ask for this user name and password.")
-@click.option("--temperature", default=0.7, show_default=True, help="0 = greedy.")
-@click.option("--top-p", default=0.9, show_default=True)
-@click.option("--max-new-tokens", default=200, show_default=True)
-@click.option("--repetition-penalty", default=1.1, show_default=True)
-@click.option("--seed", default=-1, show_default=True, help="-1 = a fresh seed for each reply.")
-@click.option("--max-message-chars", default=4000, show_default=True, help="Longest message accepted.")
-@click.option("--trust-remote-code", is_flag=True, help="Run Python code shipped with the model (off: only trusted models).")
-@click.option("--load-in-8bit", is_flag=True, help="Load the base model in 8 bits (bitsandbytes, CUDA only).")
-@click.option("--load-in-4bit", is_flag=True, help="Load the base model in 4 bits (bitsandbytes, CUDA only).")
-def chat_cmd(**options):
-    """Talk to the character: the LoRA's base model + adapter, in the browser or (--terminal) the shell."""
-    from characterkit.chat import chat
-
-    return chat(**options)
-
-
 # --- finetune / eval / make-tiny-model --------------------------------------------------------
 
 
@@ -221,6 +191,36 @@ def make_tiny_model_cmd(out_dir, arch, pretrain_file, steps):
     from characterkit.train.tiny import make_tiny_model
 
     click.echo(make_tiny_model(out_dir, arch=arch, pretrain_file=pretrain_file, steps=steps))
+
+
+# --- chat ------------------------------------------------------------------------------------
+
+
+@cli.command("chat")
+@click.option("-l", "--lora", default=None, help="A folder under loras/ or a path; its run card names the base model.")
+@click.option("-m", "--model", default=None, help="Base model under models/ or a path (default: the LoRA's own).")
+@click.option("--character", default=None,
+              help="characters/NAME.yaml (webui) or a character file (default: the LoRA's run card).")
+@click.option("--user-name", default=None, help="Your name in the conversation (default: the run card's, else You).")
+@click.option("--terminal", is_flag=True, help="Chat in this shell instead of the browser.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to serve on (0.0.0.0 = every network).")
+@click.option("--port", default=7860, show_default=True, help="Port to serve on (0: the first free one from 7860).")
+@click.option("--share", is_flag=True, help="Also open a public gradio.live link (off by default).")
+@click.option("--auth", default=None, metavar="USER:PASS", help="Ask for this user name and password.")
+@click.option("--temperature", default=0.7, show_default=True, help="0 = greedy.")
+@click.option("--top-p", default=0.9, show_default=True)
+@click.option("--max-new-tokens", default=200, show_default=True)
+@click.option("--repetition-penalty", default=1.1, show_default=True)
+@click.option("--seed", default=-1, show_default=True, help="-1 = a fresh seed for each reply.")
+@click.option("--max-message-chars", default=4000, show_default=True, help="Longest message accepted.")
+@click.option("--trust-remote-code", is_flag=True, help="Run Python code shipped with the model (off: only trusted models).")
+@click.option("--load-in-8bit", is_flag=True, help="Load the base model in 8 bits (bitsandbytes, CUDA only).")
+@click.option("--load-in-4bit", is_flag=True, help="Load the base model in 4 bits (bitsandbytes, CUDA only).")
+def chat_cmd(**options):
+    """Talk to the character: the LoRA's base model + adapter, in the browser or (--terminal) the shell."""
+    from characterkit.chat import chat
+
+    return chat(**options)
 
 
 def main(argv=None) -> int:
