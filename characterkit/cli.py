@@ -96,6 +96,89 @@ def speakers_cmd(sources, fmt, aliases, as_json):
     click.echo(json.dumps(table.report(), ensure_ascii=False, indent=2) if as_json else table.format_table())
 
 
+# --- prepare style ----------------------------------------------------------------------------
+
+LLM_FIELDS = ("backend", "base_url", "model", "api_key", "concurrency", "timeout", "retries", "device")
+
+
+def llm_options(command):
+    """The LLM backend flags (shared by every command that calls a model); the command receives
+    them as one `llm: LLMSettings` argument."""
+    import functools
+
+    options = [
+        click.option("--backend", default="openai", show_default=True, envvar="CHARACTERKIT_LLM_BACKEND",
+                     type=click.Choice(["openai", "local"]),
+                     help="openai: any OpenAI-compatible server (LM Studio, Ollama, llama.cpp, vLLM, OpenAI); "
+                          "local: a transformers model from models/, run in this process."),
+        click.option("--base-url", default="http://localhost:1234/v1", show_default=True,
+                     envvar=["CHARACTERKIT_LLM_BASE_URL", "OPENAI_BASE_URL"], show_envvar=True,
+                     help="The server's API root (LM Studio's default shown)."),
+        click.option("--model", default="", envvar="CHARACTERKIT_LLM_MODEL", show_envvar=True,
+                     help="Model id on the server (default: its first listed model), or a folder in models/ "
+                          "for --backend local."),
+        click.option("--api-key", default="", envvar="OPENAI_API_KEY", show_envvar=True,
+                     help="Sent as a Bearer token; local servers usually accept anything."),
+        click.option("--concurrency", default=4, show_default=True,
+                     help="Requests in flight (the server batches them); the batch size with --backend local."),
+        click.option("--timeout", default=300.0, show_default=True, help="Seconds to wait for one reply."),
+        click.option("--retries", default=5, show_default=True,
+                     help="Attempts per request on connection errors, timeouts, HTTP 429 and 5xx (with backoff)."),
+        click.option("--device", default="cpu", show_default=True, help="--backend local: cpu, cuda or auto."),
+    ]
+
+    @functools.wraps(command)
+    def with_llm(**kwargs):
+        from characterkit.llm import LLMSettings
+
+        return command(llm=LLMSettings(**{name: kwargs.pop(name) for name in LLM_FIELDS}), **kwargs)
+
+    for option in reversed(options):
+        with_llm = option(with_llm)
+    return with_llm
+
+
+@prepare.command("style")
+@click.argument("novel", type=click.Path())
+@click.option("--author", required=True, help='Whose style the pairs teach: "George MacDonald".')
+@llm_options
+@click.option("--template", default="plain", show_default=True,
+              help="Paraphrase prompt: a preset (plain, ai-text) or a YAML file with `system` and `user`.")
+@click.option("--tones", default=None, type=click.Path(), help="Tone mapping YAML (default: ten core tones).")
+@click.option("--min-words", default=10, show_default=True, help="Drop passages with fewer words.")
+@click.option("--max-words", default=400, show_default=True, help="Drop passages with more words.")
+@click.option("--beats", default=0, show_default=True,
+              help="Merge consecutive paragraphs into passages of about N words (never across chapters); 0: off.")
+@click.option("--limit", default=None, type=int, help="Only the first N passages (to try settings out).")
+@click.option("--max-retries", default=5, show_default=True, help="Attempts per passage before it is skipped.")
+@click.option("--temperature", default=0.7, show_default=True)
+@click.option("--max-tokens", default=None, type=int, help="Reply length limit (default: from the passage's length).")
+@click.option("--seed", default=0, show_default=True, help="First sampling seed; each retry uses the next.")
+@click.option("--min-ratio", default=0.5, show_default=True, help="Shortest paraphrase, as a share of the passage's words.")
+@click.option("--max-ratio", default=2.0, show_default=True, help="Longest paraphrase, as a share of the passage's words.")
+@click.option("--reject-phrase", "reject_phrases", multiple=True, help="Also reject replies containing this (repeatable).")
+@click.option("--dataset", default=None, help='Dataset name under datasets/ (default: "AUTHOR-style").')
+@click.option("-o", "--output-dir", default=None, type=click.Path(), help="Write here instead of datasets/NAME.")
+@click.option("--formats", default=None, help="Comma-separated exports (default: all).")
+@click.option("--val-ratio", default=0.0, show_default=True, help="Share of pairs for validation (seeded).")
+@click.option("--journal", default=None, type=click.Path(), help="Journal file (default: datasets/.NAME.journal.jsonl).")
+@click.option("--fresh", is_flag=True, help="Ignore an existing journal and paraphrase everything again.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+def prepare_style_cmd(novel, author, llm, template, tones, min_words, max_words, beats, limit, max_retries,
+                      temperature, max_tokens, seed, min_ratio, max_ratio, reject_phrases, dataset, output_dir,
+                      formats, val_ratio, journal, fresh, quiet):
+    """Pairs that teach an author's voice: a plain paraphrase (by an LLM) -> the author's own passage."""
+    from characterkit.style import StyleSettings, prepare_style, print_summary
+
+    settings = StyleSettings(
+        novel=novel, author=author, llm=llm, template=template, tones=tones, min_words=min_words,
+        max_words=max_words, beats=beats, limit=limit, max_retries=max_retries, temperature=temperature,
+        max_tokens=max_tokens, seed=seed, min_ratio=min_ratio, max_ratio=max_ratio,
+        reject_phrases=list(reject_phrases), dataset=dataset, output_dir=output_dir,
+        formats=_split_formats(formats), val_ratio=val_ratio, journal=journal, fresh=fresh, progress=not quiet)
+    print_summary(prepare_style(settings))
+
+
 # --- into-webui (export) ----------------------------------------------------------------------
 
 

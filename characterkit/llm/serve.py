@@ -72,11 +72,13 @@ class LocalServer:
         self._cache = None
 
     def start(self, timeout: float = 120.0) -> "LocalServer":
-        """Start the server and wait until `/v1/models` answers (a few seconds)."""
+        """Start the server (again, after `kill`, on the same port) and wait until `/v1/models`
+        answers: a few seconds, more on a busy machine."""
         if not serving_available():
             raise UserError("`transformers serve` needs fastapi and uvicorn: pip install 'transformers[serving]'")
         ensure_chat_template(self.model_dir)
-        self._cache = tempfile.TemporaryDirectory(prefix="characterkit-hub-")
+        if self._cache is None:  # kept across a kill() and start() again
+            self._cache = tempfile.TemporaryDirectory(prefix="characterkit-hub-")
         env = dict(os.environ, HF_HUB_OFFLINE="1", HF_HUB_CACHE=self._cache.name, TRANSFORMERS_VERBOSITY="error")
         if self.threads:
             env["OMP_NUM_THREADS"] = str(self.threads)
