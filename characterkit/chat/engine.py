@@ -112,15 +112,19 @@ class StopOnText:
 
     Called by transformers after every new token (so the token that completes a stop is the last
     one generated); also stops when `cancel` is set (the user pressed stop or closed the stream).
+    Since every token is checked, a new stop can only end in the newest token: decoding the last
+    few tokens is enough (a character is at most 4 byte-level tokens; 2 more for the alignment).
     """
 
     def __init__(self, tokenizer, prompt_len: int, stops: list[str], cancel: threading.Event):
         self.tokenizer, self.prompt_len, self.stops, self.cancel = tokenizer, prompt_len, stops, cancel
+        self.window = 4 * max((len(s) for s in stops), default=0) + 2
 
     def __call__(self, input_ids, scores, **kwargs):
         import torch
 
-        done = [self.cancel.is_set() or _has_stop(_decode(self.tokenizer, row[self.prompt_len:]), self.stops)
+        start = max(self.prompt_len, input_ids.shape[1] - self.window)
+        done = [self.cancel.is_set() or _has_stop(_decode(self.tokenizer, row[start:].tolist()), self.stops)
                 for row in input_ids]
         return torch.tensor(done, dtype=torch.bool, device=input_ids.device)
 
