@@ -2,7 +2,7 @@
 
     parse_source(path) -> ParsedSource   iterate it for Line(speaker, text, kind, source, lineno)
     scan_speakers(paths) -> SpeakerTable the cheap first pass: who speaks, how often, how spelled
-    FORMATS                              the parsers by name: inline, ownline, chatlog
+    FORMATS                              the parsers by name: inline, ownline, chatlog, novel
 
 Every parser has the signature `parse(lines, options, source, drops) -> Iterator[Line]`: it reads
 `(lineno, text)` pairs, yields speakers as spelled in the source, and counts what it drops by
@@ -25,6 +25,7 @@ from characterkit.errors import UserError
 from characterkit.parse.chatlog import CHAT_LINE, parse_chatlog
 from characterkit.parse.common import ParseOptions, SourceLines, is_blank
 from characterkit.parse.inline import inline_tag, parse_inline
+from characterkit.parse.novel import dialogue_line, parse_novel
 from characterkit.parse.ownline import ownline_tag, parse_ownline
 from characterkit.parse.speakers import Speaker, SpeakerTable, speaker_key
 from characterkit.records import BREAK, SPEECH, Line
@@ -35,11 +36,15 @@ FORMATS: dict[str, Parser] = {
     "inline": parse_inline,
     "ownline": parse_ownline,
     "chatlog": parse_chatlog,
+    "novel": parse_novel,  # quotations in prose, attributed to a cast (characterkit/parse/novel/)
 }
 
 # `detect_format` looks at this many non-blank lines from the top of a source, or up to
-# MAX_DETECT_LINES lines when those hold no tag at all (a long introduction before a dialogue).
+# MAX_DETECT_LINES lines when those hold almost no tag (a long introduction before a dialogue).
 DETECT_LINES, MAX_DETECT_LINES = 400, 20_000
+# Fewer tags than this in the first lines is too little to choose by (a novel's preface may hold
+# one `NAME:` line and one quotation): detection then reads on to MAX_DETECT_LINES.
+MIN_DETECT_TAGS = 10
 
 __all__ = ["FORMATS", "DETECT_LINES", "ParseOptions", "ParsedSource", "Speaker", "SpeakerTable", "detect_format",
            "get_format", "parse_lines", "parse_source", "scan_speakers", "speaker_key"]
@@ -67,7 +72,7 @@ def detect_format(head: list[tuple[int, str]], source: str = "") -> str:
 
 
 def _tag_counts(head: list[tuple[int, str]]) -> dict[str, int]:
-    counts = {"chatlog": 0, "inline": 0, "ownline": 0}
+    counts = {"chatlog": 0, "inline": 0, "ownline": 0, "novel": 0}  # ties go to the first
     previous_blank = True
     for (_, text), (_, following) in zip(head, [*head[1:], (0, "")]):
         if is_blank(text):
@@ -79,6 +84,8 @@ def _tag_counts(head: list[tuple[int, str]]) -> dict[str, int]:
             counts["inline"] += 1
         elif previous_blank and not is_blank(following) and ownline_tag(text) is not None:
             counts["ownline"] += 1
+        elif dialogue_line(text):  # prose with a quotation and a speech verb: a novel
+            counts["novel"] += 1
         previous_blank = False
     return counts
 
@@ -154,7 +161,7 @@ def scan_speakers(sources: str | os.PathLike | Iterable, fmt: str = "auto", **op
         table.formats[source], raw = _parse(lines, fmt, options, source, table.drops)
         spoken = 0
         for line in raw:
-            if line.kind == SPEECH:
+            if line.kind == SPEECH and line.speaker is not None:  # a novel's unattributed quote has none
                 table.add(line.speaker, source, line.lineno)
                 spoken += 1
         if not spoken:
@@ -176,8 +183,8 @@ def _parse(lines: SourceLines, fmt: str, options: ParseOptions, source: str,
         nonblank += not is_blank(item[1])
         if nonblank >= DETECT_LINES:
             break
-    if fmt == "auto" and not any(_tag_counts(head).values()):
-        head += islice(lines, MAX_DETECT_LINES)  # a long preface: look further before giving up
+    if fmt == "auto" and sum(_tag_counts(head).values()) < MIN_DETECT_TAGS:
+        head += islice(lines, MAX_DETECT_LINES)  # a long preface: look further before deciding
     name = detect_format(head, source) if fmt == "auto" else fmt
     return name, get_format(name)(chain(head, lines), options, source, drops)
 
@@ -196,7 +203,7 @@ def _finish(raw: Iterable[Line], display: Callable[[str], str], source: str) -> 
             yield pending_break
             pending_break = None
         started = True
-        if line.kind == SPEECH:
+        if line.kind == SPEECH and line.speaker is not None:  # a novel's unattributed quote has none
             spoken = True
             name = names.get(line.speaker)
             if name is None:

@@ -31,6 +31,7 @@ class ParseOptions:
         is dropped and counted as `empty_after_strip_actions`.
     aliases: {"Jack": "John Worthing"} merges the name on the left into the one on the right.
     new_day_breaks: chat logs only: a change of date starts a new conversation (a BREAK).
+    cast: novels only: a cast file (YAML: name, aliases, gender) used instead of the discovered cast.
     """
 
     keep_narration: bool = True
@@ -38,6 +39,7 @@ class ParseOptions:
     strip_actions: bool = False
     aliases: dict[str, str] = field(default_factory=dict)
     new_day_breaks: bool = True
+    cast: str | None = None
 
     def __post_init__(self):
         for alias, name in self.aliases.items():

@@ -1,0 +1,337 @@
+"""The cast of a novel: characters, their aliases and genders, found in the text or read from a file.
+
+    scan_cast(text) -> Cast      who speaks, from speech tags (`said Mrs. Holloway`) and name mentions
+    load_cast(path) -> Cast      a user's cast file, which overrides discovery
+
+Discovery keeps the names that the text ties to a quotation through a speech tag, then merges the
+spellings of one person: `Elizabeth Bennet`, `Miss Elizabeth` and `Elizabeth` become one character
+when no other character could own the shorter form; `Mr. Bennet` and `Mrs. Bennet` never merge
+(different titles), and `Bennet` alone, which could be either, is left out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from characterkit.errors import UserError, closest
+from characterkit.parse.novel.patterns import NAME, TITLES, name_key, speech_tag, strip_article, title_of
+from characterkit.parse.novel.quotes import find_quotes, narration_around, split_paragraphs
+
+GENDERS = {"M", "F", ""}
+# A name the text ties to a quote fewer times than this is left out of a discovered cast,
+# unless the narration also mentions it often (MIN_MENTIONS).
+MIN_TAGS = 2
+MIN_MENTIONS = 4
+
+
+@dataclass(eq=False)  # compared by identity: two characters may share a spelling
+class Character:
+    """One person: the display name, every spelling that refers to them, and a gender ('M', 'F', '')."""
+
+    name: str
+    aliases: list[str] = field(default_factory=list)
+    gender: str = ""
+    count: int = 0  # how many quotes the text ties to them by a speech tag (discovery only)
+
+    def __post_init__(self):
+        if self.name not in self.aliases:
+            self.aliases.insert(0, self.name)
+
+
+class Cast:
+    """The characters of one book, looked up by any alias (see `name_key` for what is ignored)."""
+
+    def __init__(self, characters: list[Character], origin: str = "discovered"):
+        self.characters = list(characters)
+        self.origin = origin  # 'discovered' or the cast file's path
+        self._index: dict[str, list[Character]] = defaultdict(list)
+        self._words: dict[str, list[Character]] = defaultdict(list)  # 'charles' -> Charles Musgrove, ...
+        for character in self.characters:
+            for alias in character.aliases:
+                _add(self._index[name_key(alias)], character)
+                words = name_key(alias).split()
+                for word in words[1:] if title_of(alias) else words:
+                    _add(self._words[word], character)
+
+    def __iter__(self):
+        return iter(self.characters)
+
+    def __len__(self):
+        return len(self.characters)
+
+    def names(self) -> list[str]:
+        return [c.name for c in self.characters]
+
+    def resolve(self, phrase: str) -> list[Character]:
+        """The characters `phrase` may name: exact alias first, then without its title, then its words.
+
+        'Jim Vane' finds 'Jim', 'Then Jo' finds 'Jo'; 'Mr. Darcy' finds the owner of 'Darcy' when only 'Darcy' is listed,
+        provided the title's gender fits. An empty list means nobody; several mean ambiguous.
+        """
+        found = self._index.get(name_key(phrase))
+        if found:
+            return found
+        words = strip_article(phrase).split()
+        title = title_of(phrase)
+        if title and len(words) > 1:
+            gender = TITLES[title]
+            owners = self._index.get(name_key(" ".join(words[1:])), [])
+            owners = [c for c in owners if not gender or c.gender in ("", gender)]
+            if owners:
+                return owners
+            return []
+        # 'Jim Vane' -> 'Jim' (a first name says more than a family name), 'Then Jo' -> 'Jo'
+        for part in [words[:i] for i in range(len(words) - 1, 0, -1)] + [words[i:] for i in range(1, len(words))]:
+            owners = self._index.get(name_key(" ".join(part)))
+            if owners:
+                return owners
+        if len(words) == 1:  # a first or family name the list only has inside longer names
+            return self._words.get(name_key(words[0]), [])
+        return []
+
+    def get(self, phrase: str) -> Character | None:
+        """The one character `phrase` names, or None when it names nobody or is ambiguous."""
+        found = self.resolve(phrase)
+        return found[0] if len(found) == 1 else None
+
+    def merged(self, aliases: dict[str, str]) -> "Cast":
+        """A copy where each {alias: name} pair makes one character: 'Lizzy' joins 'Elizabeth'.
+
+        A name nobody in the cast has is added as a new character with the alias.
+        """
+        if not aliases:
+            return self
+        characters = [Character(c.name, list(c.aliases), c.gender, c.count) for c in self.characters]
+        merged = Cast(characters, self.origin)
+        for alias, name in aliases.items():
+            target, joining = merged.get(name), merged.get(alias)
+            if target is None:
+                target = Character(name, [], joining.gender if joining else "")
+                characters.append(target)
+            if joining is not None and joining is not target:
+                characters.remove(joining)
+                target.count += joining.count
+            target.aliases.extend(a for a in ([alias] + (joining.aliases if joining else [])) if a not in target.aliases)
+            merged = Cast(characters, self.origin)
+        return merged
+
+    def find(self, name: str) -> Character:
+        """The character a user means by `name` (any alias); UserError listing the closest names."""
+        character = self.get(name)
+        if character is None:
+            hint = ", ".join(closest(name, [a for c in self.characters for a in c.aliases]))
+            raise UserError(f"{name!r} is not in the cast ({self.origin}); closest: {hint}")
+        return character
+
+
+def _add(owners: list, character: Character) -> None:
+    if character not in owners:
+        owners.append(character)
+
+
+def load_cast(path: str | Path) -> Cast:
+    """A cast file: a YAML list of {name, aliases, gender} (or {characters: [...]}).
+
+        - name: Elizabeth Bennet
+          aliases: [Elizabeth, Lizzy, Eliza]
+          gender: F
+    """
+    import yaml
+
+    path = Path(path)
+    try:
+        rows = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UserError("cast file not found", path=path) from None
+    except yaml.YAMLError as e:
+        line = e.problem_mark.line + 1 if getattr(e, "problem_mark", None) else None
+        raise UserError(f"not valid YAML: {getattr(e, 'problem', e)}", path=path, line=line) from None
+    if isinstance(rows, dict) and "characters" in rows:
+        rows = rows["characters"]
+    if not isinstance(rows, list) or not rows:
+        raise UserError("a cast file is a list of characters, each with name, aliases and gender", path=path)
+    return Cast([_character_from_row(row, i, path) for i, row in enumerate(rows, 1)], origin=str(path))
+
+
+def _character_from_row(row, number: int, path: Path) -> Character:
+    if isinstance(row, str):
+        return Character(row.strip())
+    if not isinstance(row, dict) or not isinstance(row.get("name"), str) or not row["name"].strip():
+        raise UserError(f"character {number}: needs a 'name'", path=path)
+    aliases = row.get("aliases") or []
+    if isinstance(aliases, str):
+        aliases = [a.strip() for a in aliases.split(",")]
+    if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+        raise UserError(f"character {number} ({row['name']}): 'aliases' must be a list of names", path=path)
+    gender = str(row.get("gender") or "").strip().upper()[:1]
+    if gender not in GENDERS:
+        raise UserError(f"character {number} ({row['name']}): gender must be M, F or empty, not {row['gender']!r}", path=path)
+    return Character(row["name"].strip(), [a.strip() for a in aliases if a.strip()], gender)
+
+
+def scan_cast(text: str, quotes=None, paragraphs=None) -> Cast:
+    """The characters the text ties to quotations, most tagged first (see the module docstring)."""
+    paragraphs = paragraphs if paragraphs is not None else split_paragraphs(text)
+    quotes = quotes if quotes is not None else find_quotes(text, paragraphs)
+    narration = _blank_quotes(text, quotes)
+    namelike = _namelike_words(narration)
+    tags = Counter()
+    for around in narration_around(text, quotes, paragraphs):
+        tag = speech_tag(around.gaps[0] if around.gaps else around.after, around.before)
+        if tag and tag.kind == "name":
+            name = _clean_name(tag.phrase, namelike)
+            if name:
+                tags[name] += 1
+    mentions = Counter(filter(None, (_clean_name(m.group(0), namelike) for m in re.finditer(NAME, narration))))
+    forms = _candidate_forms(tags, mentions)
+    genders = _pronoun_votes(narration, namelike, forms)
+    groups = _merge_forms(forms, tags, genders)
+    characters = [_character(forms, tags, mentions, genders) for forms in groups]
+    characters = [c for c in characters if c.count >= MIN_TAGS or c.count and _mentioned(c, mentions) >= MIN_MENTIONS]
+    return Cast(sorted(characters, key=lambda c: -c.count))
+
+
+def _blank_quotes(text: str, quotes) -> str:
+    """The text with every quoted span replaced by spaces (offsets unchanged): narration only."""
+    parts, pos = [], 0
+    for quote in quotes:
+        for start, end in quote.spans:
+            parts.append(text[pos:start])
+            parts.append(" " * (end - start))
+            pos = end
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+def _namelike_words(narration: str) -> set[str]:
+    """Capitalised words that are names: seen capitalised mid-sentence more than in lower case."""
+    capital, lower = Counter(), Counter()
+    for m in re.finditer(r"\b[A-Za-z][a-z'’]+\b", narration):
+        word = m.group(0)
+        if word[0].islower():
+            lower[word] += 1
+        elif not _starts_sentence(narration, m.start()):
+            capital[word] += 1
+    return {w for w, n in capital.items() if lower[w.lower()] * 2 <= n}
+
+
+_TITLE_BEFORE = re.compile(r"\b(?:" + "|".join(TITLES) + r")\.\s*$", re.IGNORECASE)
+
+
+def _starts_sentence(text: str, pos: int) -> bool:
+    """Whether a word at `pos` follows a sentence end, an opening mark or a paragraph start."""
+    before = text[max(0, pos - 12) : pos]
+    stripped = before.rstrip()
+    if not stripped or "\n\n" in before[len(stripped) :]:
+        return True
+    if stripped[-1] in "!?\"“‘—:" or stripped.endswith("--"):
+        return True
+    return stripped[-1] == "." and not _TITLE_BEFORE.search(stripped)
+
+
+def _clean_name(phrase: str, namelike: set[str]) -> str | None:
+    """'Then Jo' -> 'Jo', 'the Mock Turtle' -> 'Mock Turtle'; None when no name is left."""
+    words = strip_article(" ".join(re.sub(r"['’]s\b", "", phrase).split())).split()
+    if len(words) > 1 and title_of(" ".join(words)):
+        title, words = words[0], words[1:]
+    else:
+        title = ""
+    while words and words[0] not in namelike:
+        words = words[1:]
+    while words and words[-1] not in namelike:
+        words = words[:-1]
+    if not words:
+        return None
+    return " ".join([title] + words) if title else " ".join(words)
+
+
+def _pronoun_votes(narration: str, namelike: set[str], forms: set[str]) -> dict[str, Counter]:
+    """For each name form, the pronouns (M or F) that follow it when it is a sentence's subject.
+
+    'Wickham smiled, and he ...' or 'Wickham smiled. He ...' votes M. Only subject and reflexive
+    pronouns count, and only after a name that starts its sentence: in 'Darcy looked at her' or
+    'she thought of Darcy, and she ...' the pronoun is someone else.
+    """
+    votes: dict[str, Counter] = defaultdict(Counter)
+    for m in re.finditer(NAME, narration):
+        form = _clean_name(m.group(0), namelike)
+        if form not in forms or not _starts_sentence(narration, m.start()):
+            continue
+        rest = narration[m.end() : m.end() + 120]
+        pronoun = re.match(r"[^.!?;\"“”]{0,80}?\b(he|she|himself|herself)\b|[^.!?\"“”]*[.!?]\s+(He|She)\b", rest)
+        if pronoun:
+            word = (pronoun.group(1) or pronoun.group(2)).lower()
+            votes[form]["F" if word.startswith(("she", "her")) else "M"] += 1
+    return votes
+
+
+def _tokens(form: str) -> tuple[str, frozenset]:
+    """(title, the other words) of a name form, compared without case."""
+    title = title_of(form)
+    words = name_key(form).split()
+    return title, frozenset(words[1:] if title else words)
+
+
+def _form_gender(form: str, genders: dict[str, Counter]) -> str:
+    title = title_of(form)
+    if title and TITLES[title]:
+        return TITLES[title]
+    votes = genders.get(form, Counter())
+    if votes["M"] >= 2 * votes["F"] + 1:
+        return "M"
+    if votes["F"] >= 2 * votes["M"] + 1:
+        return "F"
+    return ""
+
+
+def _candidate_forms(tags: Counter, mentions: Counter) -> set[str]:
+    """The tagged names, plus longer mentioned names that contain one ('Elizabeth Bennet' for 'Elizabeth')."""
+    tagged = [_tokens(t) for t in tags]
+    longer = {f for f, n in mentions.items() if n >= 2 and any(_tokens(f)[1] > words for _, words in tagged)}
+    return set(tags) | longer
+
+
+def _merge_forms(forms: set[str], tags: Counter, genders) -> list[list[str]]:
+    """Groups of spellings of one person: each form joins the one group whose forms contain its words.
+
+    Longer forms come first so that a short form meets every person it could belong to.
+    """
+    groups: list[list[str]] = []
+    for form in sorted(forms, key=lambda f: (-len(_tokens(f)[1]), not title_of(f), -tags[f], f)):
+        owners = [g for g in groups if any(_contains(other, form) for other in g)]
+        if len(owners) > 1:  # 'Bingley' -> Mr. or Miss Bingley: the pronouns after it decide
+            gender = _form_gender(form, genders)
+            owners = [g for g in owners if gender and gender in {_form_gender(f, genders) for f in g}]
+        if len(owners) == 1:
+            owners[0].append(form)
+        elif not owners:
+            groups.append([form])
+        # a form several groups could own ('Bennet') stays out: it would name the wrong one
+    return groups
+
+
+def _contains(longer: str, shorter: str) -> bool:
+    """Whether `shorter` can be another spelling of the person called `longer`."""
+    long_title, long_words = _tokens(longer)
+    short_title, short_words = _tokens(shorter)
+    if not short_words <= long_words or (short_words == long_words and long_title == short_title):
+        return False
+    # 'Elizabeth' -> 'Miss Elizabeth Bennet', 'Mr. Darcy' -> 'Mr. Fitzwilliam Darcy', but not
+    # 'Miss Bennet' -> 'Elizabeth Bennet': a title and a surname may be a sister, a mother, a husband
+    return not short_title or long_title == short_title
+
+
+def _character(forms: list[str], tags: Counter, mentions: Counter, genders) -> Character:
+    main = max(forms, key=lambda f: (tags[f] * 3 + mentions[f], len(f)))
+    votes = Counter(_form_gender(f, genders) for f in forms for _ in range(tags[f] + mentions[f]))
+    votes.pop("", None)
+    gender = votes.most_common(1)[0][0] if votes else ""
+    aliases = sorted(forms, key=lambda f: -(tags[f] + mentions[f]))
+    return Character(main, aliases, gender, count=sum(tags[f] for f in forms))
+
+
+def _mentioned(character: Character, mentions: Counter) -> int:
+    return sum(mentions[a] for a in character.aliases)

@@ -1,0 +1,193 @@
+"""The words that tie a quotation to its speaker: speech verbs, titles, pronouns, person nouns.
+
+`speech_tag(after, before)` finds the speech tag around a quotation, such as `said Mrs. Holloway`,
+`Tobias muttered`, `she said` or `the old man said`. It returns what the tag names; it does not
+decide which character that is (attribute.py does that). Both cast discovery and attribution use it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+SPEECH_VERBS = """
+said says say saying replied replies answered answers asked asks cried cries exclaimed returned
+rejoined observed remarked added continued resumed pursued began repeated echoed whispered
+muttered murmured shouted called screamed shrieked roared bawled yelled thundered laughed chuckled
+sighed sobbed groaned growled gasped panted hissed snapped sneered drawled stammered faltered
+interrupted interposed retorted protested urged insisted declared explained suggested inquired
+enquired demanded responded thought pleaded persisted objected agreed assented acquiesced admitted
+ventured concluded proceeded submitted subjoined ejaculated blustered whimpered grumbled pouted
+spoke quoth called wailed moaned breathed counselled warned begged implored entreated commanded
+ordered announced observed mused reflected
+""".split()
+SPEECH_PHRASES = ["went on", "broke in", "put in", "struck in", "chimed in", "cried out", "called out"]
+
+# Titles and the gender they imply ("" = either).
+TITLES = {
+    "mr": "M", "mister": "M", "mrs": "F", "miss": "F", "ms": "F", "dr": "", "doctor": "",
+    "lady": "F", "sir": "M", "lord": "M", "captain": "M", "capt": "M", "colonel": "M", "col": "M",
+    "major": "M", "general": "M", "madame": "F", "mme": "F", "mademoiselle": "F", "mlle": "F",
+    "monsieur": "M", "signor": "M", "signora": "F", "professor": "", "prof": "", "aunt": "F",
+    "uncle": "M", "master": "M", "mistress": "F", "father": "M", "mother": "F", "sister": "F",
+    "brother": "M", "inspector": "", "sergeant": "", "count": "M", "countess": "F", "baron": "M",
+    "duke": "M", "duchess": "F", "king": "M", "queen": "F", "prince": "M", "princess": "F",
+    "rev": "M", "reverend": "M", "squire": "M", "dame": "F", "granny": "F",
+}
+PRONOUNS = {"he": "M", "him": "M", "his": "M", "himself": "M", "she": "F", "her": "F", "hers": "F", "herself": "F"}
+
+# Nouns that describe a person ("the old man said", "cried his wife"), with the gender they imply.
+PERSON_NOUNS = {
+    "man": "M", "gentleman": "M", "boy": "M", "lad": "M", "fellow": "M", "father": "M", "husband": "M",
+    "brother": "M", "son": "M", "uncle": "M", "king": "M", "prince": "M", "lord": "M", "master": "M",
+    "sir": "M", "youth": "M", "clergyman": "M", "doctor": "", "baronet": "M", "landlord": "M",
+    "woman": "F", "lady": "F", "girl": "F", "mother": "F", "wife": "F", "sister": "F", "daughter": "F",
+    "aunt": "F", "queen": "F", "princess": "F", "mistress": "F", "maid": "F", "landlady": "F",
+    "widow": "F", "housekeeper": "F", "friend": "", "companion": "", "stranger": "", "visitor": "",
+    "child": "", "cousin": "", "guest": "", "host": "M", "hostess": "F", "servant": "", "officer": "M",
+    "other": "", "detective": "", "inspector": "", "professor": "",
+}
+
+_VERB = "(?:" + "|".join(sorted(SPEECH_PHRASES + SPEECH_VERBS, key=len, reverse=True)) + r")\b"
+_TITLE = r"(?:" + "|".join(sorted(TITLES, key=len, reverse=True)) + r")\.?"
+CAP_WORD = r"[A-Z][a-zA-Z]*(?:['’-][A-Za-z]+)*"
+# A proper name, optionally titled: "Mrs. Holloway", "Tobias", "Mr. Frank Churchill", "the Mock Turtle".
+NAME = (
+    rf"(?:(?:the|poor|little|old|young|dear)\s+)?(?:(?i:{_TITLE})\s+)?{CAP_WORD}"
+    rf"(?:(?:\s+|-)(?:(?:de|van|von|du|la|le|of)\s+)?{CAP_WORD}){{0,3}}"
+)
+# A description: `the old man`, `his wife`, `the gentleman in the white waistcoat`, `the barman`.
+_PREPOSITION = r"(?:in|with|of|from|at|on|by|to|and|as|who|whose|which|that|for|but|or)\b"
+_DESCRIPTOR = (
+    rf"(?:the|his|her|my|their|our|your|this|that|a|an|one\s+of\s+the)\s+(?:(?!{_PREPOSITION})[a-z]+[\s-]+){{0,2}}(?!{_PREPOSITION})[a-z]+\b"
+    rf"(?:\s+(?:in|with|of)\s+(?:the|a|an|his|her)\s+(?:(?!{_PREPOSITION})[a-z]+\s+)?[a-z]+\b)?"
+)
+_PRONOUN = r"(?:he|she|I)\b"
+_SUBJECT = rf"(?P<subject>{_PRONOUN}|{_DESCRIPTOR}|{NAME})"
+_ADVERB = r"(?:[a-z]+ly\s+|again\s+|then\s+|at\s+last\s+|now\s+)?"
+
+# After the quote: `said Jo`, `said he`, `replied the old man`; or `Jo said`, `she cried`.
+_VERB_FIRST = re.compile(rf"^[\s,;:!?.—–-]*{_ADVERB}{_VERB}(?:\s+(?:out|again|aloud|softly|quietly|presently))?\s+{_SUBJECT}")
+_SUBJECT_FIRST = re.compile(rf"^[\s,;:—–-]*{_SUBJECT}(?:,\s+[a-z][^,\"“”]{{0,40}},)?\s+{_ADVERB}{_VERB}")
+# Before the quote: `Meg said in an altered tone, "...` or `said Mr. Bennet to his wife, "...`.
+# `was Mrs Smith's answer`, `were the first words of Captain Wentworth` after the quote, and
+# `Mary's reply was,` before it.
+_WORDS = r"(?:answer|reply|remark|words|question|exclamation|cry|consolation|language|reasoning|comment|retort|rejoinder|response|speech|greeting|observation)"
+_POSSESSIVE_AFTER = re.compile(rf"^[\s,;:!?.—–-]*(?:was|were|is|came)\s+(?:(?:the|his|her)\s+(?:[a-z]+\s+)?{_WORDS}\s+of\s+)?(?P<subject>{NAME})(?:['’]s)?\b")
+_POSSESSIVE_BEFORE = re.compile(rf"(?P<subject>{NAME})['’]s\s+(?:[a-z]+\s+)?{_WORDS}\s+(?:was|were)[^.!?\"“”]{{0,30}}[,:—–-]*\s*$")
+_BEFORE = re.compile(rf"(?:^|[.!?;]\s+|,\s+|—|--)(?:(?P<lead>{_SUBJECT})\s+{_ADVERB}{_VERB}|{_VERB}\s+(?P<trail>{NAME}))(?:[^.!?;\"“”]{{0,60}})?[,:—–-]*\s*$")
+
+# A clause that introduces the quote after it: `Mr. Collins joining in, observed,` or
+# `At length Darcy spoke, and in a constrained manner said,` (the last subject before the verb).
+_CLAUSE_SUBJECT = re.compile(
+    r"(?:^(?:[A-Z][a-z]+(?:\s+[a-z]+){0,3},\s+|(?:At\s+(?:length|last|once)|Then|Presently|Here|Now|Soon|Afterwards|Meanwhile|Suddenly|Again|Still|So)\s+)"
+    rf"|^|,\s+|\b(?:and|but|when|while|then|till|until|as|where|so|heard|hear|for)\s+){_SUBJECT}"
+)
+# A sentence end: not the period of a title ('Mr. Collins').
+SENTENCE_END = "".join(f"(?<!\\b{t})(?<!\\b{t.capitalize()})" for t in TITLES) + r"[.!?](?:--|\s+)"
+_LAST_CLAUSE = re.compile(rf"(?:^|{SENTENCE_END})((?:[^.!?]|(?<=\b(?:Mr|Dr|St))\.|(?<=\bMrs)\.)*)$")
+_SPEECH_VERB = re.compile(rf"\b{_VERB}")
+
+_NOT_NAMES = {"I", "The", "A", "An", "It", "This", "That", "There", "Then", "But", "And", "Oh", "Yes", "No", "Well",
+              "Nobody", "Everybody", "Somebody", "Anybody", "Everyone", "Someone", "Nothing", "All", "Both", "Each"}
+
+
+@dataclass
+class Tag:
+    """What a speech tag names: kind is 'name', 'pronoun', 'descriptor' or 'narrator' ('I')."""
+
+    kind: str
+    phrase: str
+    gender: str = ""  # "M", "F", "" when the words do not say, "?" for a noun not known as a person
+    where: str = ""  # 'after', 'before' or 'gap'
+
+
+def speech_tag(after: str, before: str = "") -> Tag | None:
+    """The speech tag in the narration just after a quote, else just before it; None when there is none.
+
+    `after` starts right after the closing mark (only its first ~100 characters matter);
+    `before` ends right at the opening mark.
+    """
+    head = after[:100]
+    m = _VERB_FIRST.match(head) or _SUBJECT_FIRST.match(head) or _POSSESSIVE_AFTER.match(head)
+    if m:
+        tag = _tag(m.group("subject"), "after")
+        if tag:
+            return tag
+    m = _BEFORE.search(before[-160:])
+    if m:
+        return _tag(m.group("lead") or m.group("trail"), "before")
+    m = _POSSESSIVE_BEFORE.search(before[-160:])
+    if m:
+        return _tag(m.group("subject"), "before")
+    return _introducing_clause(before[-300:])
+
+
+def _introducing_clause(before: str) -> Tag | None:
+    """The subject of a last sentence that ends in a speech verb and a comma, colon or dash."""
+    m = _LAST_CLAUSE.search(before.rstrip())
+    if not m or not re.search(r"[,:—–-]\s*$", m.group(1)):
+        return None
+    clause = m.group(1).strip()
+    verbs = list(_SPEECH_VERB.finditer(clause))
+    if not verbs:
+        return None
+    head = clause[: verbs[-1].start()]
+    tags = [_tag(s.group("subject"), "before") for s in _CLAUSE_SUBJECT.finditer(head)]
+    tags = [t for t in reversed(tags) if t is not None]  # the last subject before the verb first
+    people = [t for t in tags if t.gender != "?"]  # 'for the present' is no speaker
+    return (people or tags or [None])[0]
+
+
+def _tag(subject: str, where: str) -> Tag | None:
+    subject = re.sub(r"['’]s$", "", " ".join(subject.split()))  # "Mrs Smith's answer"
+    lower = subject.lower()
+    if subject == "I":
+        return Tag("narrator", subject, "", where)
+    if lower in ("he", "she"):
+        return Tag("pronoun", lower, PRONOUNS[lower], where)
+    first = subject.split()[0]
+    if first.islower() and subject.split()[-1].islower():
+        noun = description_head(subject).split()[-1]
+        # a noun we do not know as a person ('the barman') may still be a name in a given cast
+        return Tag("descriptor", subject, PERSON_NOUNS.get(noun, "?"), where)
+    if first.islower():
+        subject = subject.split(None, 1)[1]  # "poor Jo" -> "Jo"
+    name = strip_article(subject)
+    if name in _NOT_NAMES or not name[:1].isupper():
+        return None
+    return Tag("name", name, title_gender(name), where)
+
+
+def description_head(phrase: str) -> str:
+    """'the gentleman in the white waistcoat' -> 'the gentleman'."""
+    return re.split(r"\s+(?:in|with|of)\s+", phrase, maxsplit=1)[0]
+
+
+def strip_article(name: str) -> str:
+    """'the Mock Turtle' -> 'Mock Turtle'; 'poor little Jo' -> 'Jo'; 'Little Charles' stays."""
+    return re.sub(r"^(?:(?:[Tt]he|poor|little|old|young|dear)\s+)+", "", name.strip())
+
+
+def title_of(name: str) -> str:
+    """The leading title of a name, lower-case without its period ('' when none)."""
+    first = name.split()[0].rstrip(".").lower() if name.split() else ""
+    return first if first in TITLES and " " in name.strip() else ""
+
+
+def title_gender(name: str) -> str:
+    return TITLES.get(title_of(name), "")
+
+
+def name_key(name: str) -> str:
+    """How names are compared: case, periods, apostrophes, articles and spacing do not matter."""
+    name = strip_article(name.replace("’", "'"))
+    return " ".join(name.replace(".", " ").lower().split())
+
+
+_DIALOGUE_LINE = re.compile(rf"[\"“”‘’][^\"“”]{{0,80}}\b{_VERB}|\b{_VERB}[^\"“”]{{0,40}}[\"“‘]")
+
+
+def dialogue_line(line: str) -> bool:
+    """Whether a line of prose holds a quotation with a speech verb next to it (format detection)."""
+    return bool(_DIALOGUE_LINE.search(line))

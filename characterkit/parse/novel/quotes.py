@@ -1,0 +1,263 @@
+"""Finding the quoted speech in a novel: paragraphs, quote marks, utterances.
+
+    text --split_paragraphs--> [Paragraph] --find_quotes--> [Quote] (one per utterance, text order)
+
+A `Quote` is one utterance, possibly in several pieces: `"Well," said Jo, "I never!"` is one Quote
+with two spans, and a speech that runs over several paragraphs (an opening mark on each paragraph,
+a closing mark only on the last) is one Quote with a span per paragraph. Spans are [start, end)
+character offsets of the words inside the marks, into the text exactly as given.
+
+Two quote styles are told apart per book: double marks (`"` and curly `“ ”`) and single marks
+(`‘ ’`, or straight `'` and `` `...' `` in some ASCII books). In the double style single marks are nested quotes
+(and ignored); in the single style double marks are. Single marks are told apart from apostrophes
+by the letters around them (`don’t`, `’tis`, `the boys’ room`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+DOUBLE = "double"
+SINGLE = "single"
+
+# Pieces of one paragraph further apart than this are separate utterances even without a
+# paragraph break (a long stretch of narration usually means a new speech act).
+MAX_JOIN_GAP = 300
+
+# Words that start with an apostrophe in dialect and old spellings ('tis, 'em): never an opening mark.
+ELISIONS = {"tis", "twas", "twere", "twill", "em", "ere", "un", "im", "er", "ow", "cause", "bout", "n", "s", "d", "ll"}
+
+_HEADING = re.compile(
+    r"^\s*(?:(?:chapter|book|part|volume|stave|canto|section)\s+(?:[ivxlcdm]+|\d+|[a-z-]+)\b[^\n]{0,80}"
+    r"|[ivxlcdm]+\.?|\d{1,3}\.?)\s*$",
+    re.IGNORECASE,
+)
+_SCENE_BREAK = re.compile(r"^\s*(?:[*#~=•·-]\s*){3,}$")
+_BLANK_LINES = re.compile(r"\n[ \t]*\n\s*")
+
+
+@dataclass
+class Paragraph:
+    """A run of text between blank lines (or one line, in books that put a paragraph per line)."""
+
+    start: int
+    end: int
+    heading: bool = False  # a chapter heading or scene break: conversations never cross it
+
+
+@dataclass
+class Quote:
+    """One utterance: the spans of its pieces and the paragraphs it covers (indices)."""
+
+    spans: list[tuple[int, int]]
+    first_paragraph: int
+    last_paragraph: int
+    text: str = ""
+
+    @property
+    def start(self) -> int:
+        return self.spans[0][0]
+
+    @property
+    def end(self) -> int:
+        return self.spans[-1][1]
+
+
+@dataclass
+class _Piece:
+    start: int
+    end: int
+    paragraph: int
+    runs_on: bool = False  # no closing mark: the speech continues in the next paragraph
+    words: list = field(default_factory=list)
+
+
+def split_paragraphs(text: str) -> list[Paragraph]:
+    """Paragraphs in text order, blank-line separated; one per line when blank lines are rare."""
+    bounds = []
+    pos = 0
+    for m in _BLANK_LINES.finditer(text):
+        bounds.append((pos, m.start()))
+        pos = m.end()
+    bounds.append((pos, len(text)))
+    n_lines = text.count("\n") + 1
+    if len(bounds) < n_lines / 20 and n_lines > 40:  # a paragraph per line, no blank lines between
+        bounds = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]
+    paragraphs = []
+    for start, end in bounds:
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if start < end:
+            paragraphs.append(Paragraph(start, end, is_heading(text[start:end])))
+    return paragraphs
+
+
+def is_heading(paragraph: str) -> bool:
+    """A chapter heading ('CHAPTER IV.', 'Chapter 2  The Letter', 'XII.') or a scene break ('* * *')."""
+    first = paragraph.split("\n", 1)[0]
+    if paragraph.count("\n") > 2 or '"' in first or "“" in first:
+        return False
+    return bool(_HEADING.match(first) or _SCENE_BREAK.match(first))
+
+
+def detect_style(text: str) -> str:
+    """DOUBLE or SINGLE: which marks this book uses for dialogue."""
+    doubles = text.count('"') + text.count("“") + text.count("”")
+    singles = text.count("‘") + text.count("`") + len(re.findall(r"(?:^|(?<=[\s(—-]))'(?=[A-Za-z])(?!(?:tis|twas|em)\b)", text))
+    return SINGLE if singles > doubles / 2 else DOUBLE
+
+
+def find_quotes(text: str, paragraphs: list[Paragraph] | None = None, style: str | None = None) -> list[Quote]:
+    """Every utterance in `text`, in text order (see the module docstring for the contract)."""
+    if paragraphs is None:
+        paragraphs = split_paragraphs(text)
+    style = style or detect_style(text)
+    pieces = []
+    for index, para in enumerate(paragraphs):
+        if not para.heading:
+            pieces.extend(_paragraph_pieces(text, para, index, style))
+    return _join_pieces(text, pieces, paragraphs)
+
+
+def _paragraph_pieces(text: str, para: Paragraph, index: int, style: str):
+    """The quoted pieces of one paragraph; an unclosed last piece `runs_on` to the paragraph end."""
+    opened_at = None
+    for pos, kind in _marks(text, para.start, para.end, style):
+        if opened_at is None and kind in ("open", "either"):
+            opened_at = pos + 1
+        elif opened_at is not None and kind in ("close", "either"):
+            yield _Piece(opened_at, pos, index)
+            opened_at = None
+        elif opened_at is not None and kind == "open":  # a missing closing mark: close before it
+            yield _Piece(opened_at, pos, index)
+            opened_at = pos + 1
+        # a closing mark with nothing open is a stray: ignoring it keeps later pairs aligned
+    if opened_at is not None and opened_at < para.end:
+        yield _Piece(opened_at, para.end, index, runs_on=True)
+
+
+def _marks(text: str, start: int, end: int, style: str):
+    """(offset, 'open' | 'close' | 'either') for each dialogue mark in text[start:end]."""
+    chars = "\"“”" if style == DOUBLE else "'‘’`"
+    for m in re.finditer(f"[{chars}]", text[start:end]):
+        pos = start + m.start()
+        kind = _mark_kind(text, pos, start, end, style)
+        if kind:
+            yield pos, kind
+
+
+def _mark_kind(text: str, pos: int, start: int, end: int, style: str) -> str | None:
+    mark = text[pos]
+    before = text[pos - 1] if pos > start else " "
+    after = text[pos + 1] if pos + 1 < end else " "
+    if mark in "“‘`":  # `...' is how some 1990s etexts open a single quote
+        return "open"
+    if mark == "”":
+        return "close"
+    if style == SINGLE and (before.isalnum() and after.isalnum()):
+        return None  # an apostrophe inside a word: don’t, o’clock
+    can_open = (before.isspace() or before in "([{—–-_\"“") and not after.isspace()
+    can_close = not before.isspace() and (after.isspace() or not after.isalnum())
+    if style == SINGLE:
+        if can_open and mark == "’":
+            return None  # curly ’ never opens: ’tis, ’em
+        if can_open and _word_at(text, pos + 1).lower() in ELISIONS:
+            return None
+        if can_close and before in "sS" and _plural_possessive(text, pos, end):
+            return None
+    if can_open and not can_close:
+        return "open"
+    if can_close and not can_open:
+        return "close"
+    return "either"
+
+
+def _word_at(text: str, pos: int) -> str:
+    m = re.match(r"[A-Za-z]+", text[pos : pos + 12])
+    return m.group(0) if m else ""
+
+
+def _plural_possessive(text: str, pos: int, end: int) -> bool:
+    """`the boys’ room`: an s’ followed by a lowercase word, with a real closing mark still to come."""
+    if not re.match(r"[’'] [a-z]", text[pos : pos + 3]):
+        return False
+    rest = text[pos + 1 : end]
+    return bool(re.search(r"(?<=[^\s])[’'](?![A-Za-z])", rest))
+
+
+def _join_pieces(text: str, pieces: list[_Piece], paragraphs: list[Paragraph]) -> list[Quote]:
+    """Pieces of one utterance become one Quote: same paragraph and close together, or run-on."""
+    quotes: list[Quote] = []
+    previous = None
+    for piece in pieces:
+        same_paragraph = previous is not None and previous.paragraph == piece.paragraph
+        joins = previous is not None and (
+            previous.runs_on and piece.paragraph == previous.paragraph + 1 and piece.start == paragraphs[piece.paragraph].start + 1
+            or same_paragraph and not previous.runs_on and piece.start - previous.end <= MAX_JOIN_GAP
+        )
+        span = _trim(text, piece.start, piece.end)
+        if span is None:  # an empty pair of marks ('""') or punctuation only
+            continue
+        if joins and quotes:
+            quotes[-1].spans.append(span)
+            quotes[-1].last_paragraph = piece.paragraph
+        else:
+            quotes.append(Quote([span], piece.paragraph, piece.paragraph))
+        previous = piece
+    for quote in quotes:
+        quote.text = " ".join(" ".join(text[s:e].split()) for s, e in quote.spans)
+    return quotes
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The span without surrounding whitespace; None when nothing worth keeping is inside."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if not any(ch.isalnum() for ch in text[start:end]):
+        return None
+    return start, end
+
+
+QUOTE_MARKS = "\"“”‘’'`"
+
+
+@dataclass
+class Around:
+    """The narration next to one Quote, with the marks stripped.
+
+    before: from the start of its first paragraph (or the end of an earlier quote there) to it;
+        for a quote that opens its paragraph, the paragraph before when that is all narration.
+    after: from its end to the next quote in its last paragraph (or the paragraph's end).
+    gaps: the narration between its pieces (`said Jo,` in `"Well," said Jo, "I never!"`).
+    """
+
+    before: str
+    after: str
+    gaps: list[str]
+
+
+def narration_around(text: str, quotes: list[Quote], paragraphs: list[Paragraph]) -> list[Around]:
+    """One Around per quote, same order."""
+    result = []
+    for i, quote in enumerate(quotes):
+        previous = quotes[i - 1] if i > 0 else None
+        following = quotes[i + 1] if i + 1 < len(quotes) else None
+        start = paragraphs[quote.first_paragraph].start
+        if previous is not None and previous.last_paragraph == quote.first_paragraph:
+            start = previous.end
+        end = paragraphs[quote.last_paragraph].end
+        if following is not None and following.first_paragraph == quote.last_paragraph:
+            end = following.start
+        gaps = [text[a:b].strip().strip(QUOTE_MARKS) for (_, a), (b, _) in zip(quote.spans, quote.spans[1:])]
+        before = text[start : quote.start].rstrip().rstrip(QUOTE_MARKS).rstrip()
+        lead = quote.first_paragraph - 1  # `Lydia laughed, and said,` often ends the paragraph before
+        if not before and lead >= 0 and not paragraphs[lead].heading and (previous is None or previous.last_paragraph < lead):
+            before = text[paragraphs[lead].start : paragraphs[lead].end]
+        after = text[quote.end : end].lstrip(QUOTE_MARKS + " \n").rstrip().rstrip(QUOTE_MARKS)
+        result.append(Around(before.lstrip(QUOTE_MARKS), after, gaps))
+    return result
