@@ -195,8 +195,10 @@ class ChatEngine:
             raise UserError(f"the message is {len(message)} characters long; the limit is {self.max_message_chars}")
 
     def stop_strings(self, conv: Conversation) -> list[str]:
-        """The format's stops (newline, `\\nName:` for every other speaker) plus the run card's own."""
-        return sorted(set(self.format.stop_strings(conv)) | set(self.extra_stops))
+        """The format's stops (pygmalion: the newline and `\\nName:` for every other speaker; a chat
+        template: its end-of-turn text), the run card's own, and always `\\nYou:` (the user's name):
+        whatever the format, the model must never write a turn for the person chatting."""
+        return sorted(set(self.format.stop_strings(conv)) | set(self.extra_stops) | {f"\n{conv.user_name}:"})
 
     def prompt_ids(self, prompt: str) -> list[int]:
         """The prompt's token ids, tokenized the way finetune tokenized its prompts."""

@@ -144,3 +144,25 @@ def test_the_adapter_switch_answers_with_the_base_model(engine, sample_model):
 def test_bad_settings_are_refused(field, value):
     with pytest.raises(UserError):
         _settings(**{field: value})
+
+
+CHATML = ("{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
+          "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
+
+
+def test_a_chat_template_lora_gets_its_template_prompt_and_end_of_turn_stop(engine):
+    import copy
+
+    from characterkit.chat.engine import ChatEngine
+
+    tokenizer = copy.deepcopy(engine.tokenizer)
+    tokenizer.chat_template = CHATML
+    chatml = ChatEngine(engine.model, tokenizer, engine.character, prompt_format="chat-template")
+    prompt, conv, _ = chatml.build_prompt(_greeting(engine), "Hello there.", 40)
+    assert prompt.startswith(f"<|im_start|>system\n{engine.character.persona}<|im_end|>")
+    assert prompt.endswith("<|im_start|>user\nYou: Hello there.<|im_end|>\n<|im_start|>assistant\n")
+    stops = chatml.stop_strings(conv)
+    assert "<|im_end|>" in stops and "\nYou:" in stops
+    reply = chatml.reply(_greeting(engine), "Hello there.", _settings(temperature=0))
+    assert not any(stop in reply for stop in stops)
+    assert chatml.last_stats.tokens_after_stop == 0

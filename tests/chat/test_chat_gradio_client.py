@@ -66,3 +66,21 @@ def test_history_messages_become_turns(engine):
                {"role": "user", "content": "Hi"}, {"role": "system", "content": "ignored"},
                {"role": "assistant", "content": ""}]
     assert messages_to_turns(history, engine) == [Turn("Mara", "Hello."), Turn("You", "Hi")]
+
+
+def test_auth_keeps_out_clients_without_the_password(engine):
+    from characterkit.chat.app import build_app, launch_app
+    from characterkit.chat.engine import GenerationSettings
+
+    demo = launch_app(build_app(engine, GenerationSettings(temperature=0, max_new_tokens=20)), port=None,
+                      auth=("mara", "lamp"), block=False)
+    try:
+        from gradio_client import Client
+        from gradio_client.exceptions import AuthenticationError
+
+        with pytest.raises(AuthenticationError):
+            Client(demo.local_url, verbose=False).predict(message=MESSAGE, api_name="/chat")
+        reply, _ = Client(demo.local_url, auth=("mara", "lamp"), verbose=False).predict(message=MESSAGE, api_name="/chat")
+        assert reply and "\n" not in reply
+    finally:
+        demo.close()
