@@ -11,6 +11,7 @@ a model is loaded or an app is built.
 
 from __future__ import annotations
 
+import os
 import socket
 import sys
 
@@ -74,7 +75,8 @@ def check_port(host: str, port: int) -> None:
         with socket.create_server((host, port), family=family):
             pass
     except OSError as e:
-        raise UserError(f"cannot listen on {host}:{port} ({e.strerror or e}); another program may be using it: "
+        reason = os.strerror(e.errno) if e.errno else str(e)
+        raise UserError(f"cannot listen on {host}:{port} ({reason}); another program may be using it: "
                         "pass --port N, or --port 0 for the first free one") from None
 
 

@@ -105,14 +105,18 @@ def _settings_controls(gr, engine: ChatEngine, defaults: GenerationSettings) -> 
     ]
 
 
-def launch_app(demo, host: str = "127.0.0.1", port: int = 7860, share: bool = False,
+def launch_app(demo, host: str = "127.0.0.1", port: int | None = 7860, share: bool = False,
                auth: tuple[str, str] | None = None, block: bool = True):
-    """Serve `demo` (one reply at a time, the engine is shared). block=False returns at once (tests);
-    the app's address is then `demo.local_url`."""
+    """Serve `demo` (one reply at a time: the engine is shared) and say where. block=False returns
+    at once (tests); the app's address is then `demo.local_url`. port None: the first free from 7860."""
     try:
         demo.queue(default_concurrency_limit=1).launch(
             server_name=host, server_port=port, share=share, auth=auth, inbrowser=False, show_error=True,
-            prevent_thread_lock=not block, quiet=not block)
+            prevent_thread_lock=True, quiet=True)
     except OSError as e:  # the port was taken between our check and the launch
         raise UserError(f"cannot serve on {host}:{port}: {str(e).splitlines()[0]}") from None
+    if block:
+        public = f" and {demo.share_url}" if demo.share_url else ""
+        print(f"chat at {demo.local_url}{public} (Ctrl-C to stop)", flush=True)
+        demo.block_thread()
     return demo

@@ -18,8 +18,7 @@ from characterkit.chat.engine import DEFAULT_MAX_MESSAGE_CHARS, ChatEngine, Char
 from characterkit.errors import UserError
 from characterkit.paths import characters_dir, loras_dir, models_dir, resolve_in
 from characterkit.prompts import get_format
-
-RUN_CARD = "characterkit.json"  # written by finetune beside the adapter
+from characterkit.train.artifacts import RUN_CARD  # the run card finetune writes beside the adapter
 CHARACTER_SUFFIXES = (".yaml", ".yml", ".json")
 
 
