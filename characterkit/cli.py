@@ -226,7 +226,11 @@ def into_webui_cmd(dataset, webui_path, dataset_name, overwrite):
 @click.option("--overlap", default=64, show_default=True, help="Plain text: tokens shared by neighbouring windows.")
 @click.option("--eos/--no-eos", "add_eos", default=True, show_default=True,
               help="Train EOS after each reply's end marker, so the model learns to stop.")
-@click.option("--packing", is_flag=True, help="Pack several samples per sequence (no attention across them).")
+@click.option("--packing", is_flag=True,
+              help="Lay each batch end to end in one row, no padding, no attention across samples (pays off "
+                   "on a GPU with flash attention; on a CPU dynamic padding is faster).")
+@click.option("--group-by-length/--no-group-by-length", default=True, show_default=True,
+              help="Batch samples of similar length together, so batches need less padding.")
 @click.option("--val-split", default=0.0, show_default=True, help="Hold out this share when the dataset has no val rows.")
 @click.option("--eval-steps", default=0, show_default=True, help="Evaluate every N steps (0: only at the end).")
 @click.option("--save-steps", default=100, show_default=True, help="Checkpoint every N steps (0: none).")

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from characterkit import __version__, atomic
 from characterkit.errors import UserError
+from characterkit.train.model import WEBUI_PROJECTIONS
 
 RUN_CARD = "characterkit.json"
 _CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
@@ -71,16 +72,17 @@ def save_lora_folder(folder: Path, peft_model, json_files: dict[str, dict], log_
             os.replace(checkpoint, tmp / checkpoint.name)
 
 
-def training_parameters(settings, lora_name: str, targets, data_name: str, val_name: str | None, is_text: bool,
-                        format_name: str) -> dict:
-    """text-generation-webui's PARAMETERS keys, so its "Copy parameters from" fills the training tab."""
+def training_parameters(settings, lora_name: str, targets, data_name: str, is_text: bool, format_name: str) -> dict:
+    """text-generation-webui's PARAMETERS keys, so its "Copy parameters from" fills the training tab.
+
+    Our validation rows live inside the dataset, so there is no separate eval dataset to name.
+    """
     names = set(targets) if isinstance(targets, list) else set()
     return {
         "lora_name": lora_name,
         "always_override": settings.overwrite,
         "all_linear": targets == "all-linear",
-        **{f"{name}_en": name in names for name in ("q_proj", "v_proj", "k_proj", "o_proj", "gate_proj",
-                                                     "down_proj", "up_proj")},
+        **{f"{name}_en": name in names for name in WEBUI_PROJECTIONS},
         "save_steps": settings.save_steps,
         "micro_batch_size": settings.micro_batch_size,
         "batch_size": settings.micro_batch_size * settings.grad_accum,
@@ -92,7 +94,7 @@ def training_parameters(settings, lora_name: str, targets, data_name: str, val_n
         "lora_dropout": settings.dropout,
         "cutoff_len": settings.cutoff,
         "dataset": "None" if is_text else data_name,
-        "eval_dataset": val_name or "None",
+        "eval_dataset": "None",
         "format": format_name,
         "eval_steps": settings.eval_steps,
         "text_dataset": data_name if is_text else "None",

@@ -28,6 +28,7 @@ class FinetuneSettings:
     module names. max_steps > 0 overrides epochs. warmup_steps < 1 is a fraction of the steps.
     val_split: a share of the training rows held out when the dataset has no validation rows.
     overlap: tokens shared by neighbouring windows of a plain-text dataset.
+    group_by_length: batch samples of similar length together (less padding; ignored with packing).
     """
 
     model: str
@@ -51,6 +52,7 @@ class FinetuneSettings:
     overlap: int = 64
     add_eos: bool = True
     packing: bool = False
+    group_by_length: bool = True
     val_split: float = 0.0
     eval_steps: int = 0
     save_steps: int = 100

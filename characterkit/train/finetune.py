@@ -67,18 +67,23 @@ def finetune(settings: FinetuneSettings) -> dict:
               "world_size": trainer.args.world_size, "seconds": output.metrics.get("train_runtime")}
     card = _run_card(plan, result)
     if trainer.is_world_process_zero():
-        model = trainer.accelerator.unwrap_model(trainer.model)
-        files = {
-            "training_parameters.json": artifacts.training_parameters(
-                settings, plan.lora_name, plan.targets, _data_name(plan.data), "val" if plan.val_set else None,
-                plan.data.is_text, plan.fmt.name),
-            "training_log.json": artifacts.training_log(model, settings, plan.targets, trainer.state),
-            artifacts.RUN_CARD: card,
-        }
-        artifacts.save_lora_folder(plan.folder, model, files, trainer.state.log_history)
+        _save(plan, trainer, card)
     card["folder"] = str(plan.folder)
     card["is_main_process"] = trainer.is_world_process_zero()  # not saved: only rank 0 wrote the folder
     return card
+
+
+def _save(plan: RunPlan, trainer, card: dict) -> None:
+    """The adapter and its files, swapped into loras/NAME in one rename."""
+    settings = plan.settings
+    model = trainer.accelerator.unwrap_model(trainer.model)
+    files = {
+        "training_parameters.json": artifacts.training_parameters(
+            settings, plan.lora_name, plan.targets, _data_name(plan.data), plan.data.is_text, plan.fmt.name),
+        "training_log.json": artifacts.training_log(model, settings, plan.targets, trainer.state),
+        artifacts.RUN_CARD: card,
+    }
+    artifacts.save_lora_folder(plan.folder, model, files, trainer.state.log_history)
 
 
 def plan_run(settings: FinetuneSettings) -> RunPlan:
@@ -153,6 +158,8 @@ def _training_arguments(plan: RunPlan):
             logging_steps=s.logging_steps, save_strategy="steps" if s.save_steps else "no",
             save_steps=s.save_steps or 500, save_total_limit=s.save_total_limit,
             eval_strategy="steps" if evaluate_every else "no", eval_steps=evaluate_every or None,
+            # Batches of similar lengths waste little on padding; packing has no padding to save.
+            train_sampling_strategy="group_by_length" if s.group_by_length and not s.packing else "random",
             seed=s.seed, data_seed=s.seed, bf16=plan.precision == "bf16", fp16=plan.precision == "fp16",
             use_cpu=not torch.cuda.is_available(), report_to="none", remove_unused_columns=False,
             activation_checkpointing=s.gradient_checkpointing,  # transformers 5's name for it
