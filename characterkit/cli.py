@@ -310,6 +310,42 @@ def chat_cmd(**options):
     return chat(**options)
 
 
+# --- novels ----------------------------------------------------------------------------------
+
+
+@cli.command("quotes")
+@click.argument("novel", type=click.Path(dir_okay=False))
+@click.option("--cast", default=None, type=click.Path(dir_okay=False),
+              help="Cast file (YAML list of name, aliases, gender) instead of the cast found in the text.")
+@click.option("--jsonl", is_flag=True, help="One JSON object per quotation: start, end, text, speaker, confidence, rule.")
+def quotes_cmd(novel, cast, jsonl):
+    """List every quotation of a novel in text order, with its speaker, confidence and rule."""
+    import json
+
+    from characterkit.parse.novel import format_quote, read_quotes
+
+    for row in read_quotes(novel, cast=cast):
+        click.echo(json.dumps(row, ensure_ascii=False) if jsonl else format_quote(row))
+
+
+@cli.command("eval-attribution")
+@click.argument("pdnc_dir", type=click.Path(file_okay=False))
+@click.option("--novel", "novels", multiple=True, help="Only this PDNC novel folder (repeatable; default: all).")
+@click.option("--setting", "settings", multiple=True, type=click.Choice(["given", "discovered"]),
+              help="Score with PDNC's cast given, or discovered from the text (repeatable; default: both).")
+@click.option("--min-confidence", default=None, type=float,
+              help="Lines kept for training are attributed at or above this (default: the novel default, 0.75).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON instead of a table.")
+def eval_attribution_cmd(pdnc_dir, novels, settings, min_confidence, as_json):
+    """Score quotation attribution on PDNC novels: overall, per quote type, and the kept lines."""
+    import json
+
+    from characterkit.parse.novel.eval import evaluate_attribution, format_report
+
+    report = evaluate_attribution(pdnc_dir, novels=list(novels), min_confidence=min_confidence, settings=list(settings))
+    click.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else format_report(report))
+
+
 def main(argv=None) -> int:
     """Entry point of `characterkit`."""
     return run_command(cli, argv, prog_name="characterkit")

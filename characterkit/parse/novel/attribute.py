@@ -133,7 +133,7 @@ def _epithet_key(phrase: str) -> str:
 def _public(e: _Evidence) -> Attribution:
     speaker = e.who.name if isinstance(e.who, Character) else None
     confidence = e.confidence if speaker else 0.0
-    rule = e.rule if speaker or e.rule == "explicit" else "unattributed"
+    rule = e.rule if speaker else "unlisted" if isinstance(e.who, _Unlisted) else "unattributed"
     return Attribution(speaker, round(confidence, 3), rule, [c.name for c in e.addressees])
 
 
@@ -263,6 +263,7 @@ class _SceneState:
     speakers: list = field(default_factory=list)
     mentioned: list = field(default_factory=list)
     fresh: list = field(default_factory=list)  # named since the previous turn, in text order
+    called: list = field(default_factory=list)  # called by name in the previous turn
 
     def spoke(self, who) -> None:
         if who is not None:
@@ -324,6 +325,7 @@ def _forward(turns, text, quotes, final, cast, narrator) -> list[_Guess]:
             if len(called) == 1 and guesses and called[0] is not guesses[-1].who and called[0] is not narrator:
                 guess = _Guess(called[0], "addressed", CONFIDENCE["addressed"])
         state.spoke(guess.who)
+        state.called = _addressees(turn, final)
         guesses.append(guess)
     return guesses
 
@@ -386,8 +388,8 @@ def _resolve_tag(e: _Evidence, state: _SceneState, narrator, new_turn: bool) -> 
     """A pronoun, a description or a shared alias, resolved to one character of the scene.
 
     The nearest fitting name wins: for a pronoun, one the narration has just named (since the
-    previous turn); else a speaker of the scene (not the one who just spoke, on a new paragraph);
-    else an older mention. 'her mother' skips the woman just named: she is the mother's daughter.
+    previous turn); else one the previous turn called by name; else a speaker of the scene (not
+    the one who just spoke, on a new paragraph); else an older mention. 'her mother' skips the woman just named: she is the mother's daughter.
     'anaphoric' when the narration just named exactly one fitting character, else 'anaphoric-guess'.
     """
     tag, resolved = e.pending, _Evidence(addressees=e.addressees)
@@ -396,11 +398,12 @@ def _resolve_tag(e: _Evidence, state: _SceneState, narrator, new_turn: bool) -> 
     fits = lambda c: usable(c) and (c in e.options if e.options else _gender_fits(c, tag.gender))
     # a description ('the old man', 'her mother') is rarely the person the narration just named
     fresh = [c for c in reversed(_unique(state.fresh)) if fits(c)] if tag.kind != "descriptor" else []
+    called = [c for c in state.called if fits(c)]
     speakers = [c for c in state.speakers[:3] if fits(c)]
     if new_turn and len(speakers) > 1 and speakers[0] is state.speakers[0]:
         speakers = speakers[1:]  # a new paragraph is a new speaker, as a rule
     mentioned = [c for c in state.mentioned[:6] if fits(c)]
-    for found in (fresh, speakers, mentioned):
+    for found in (fresh, called, speakers, mentioned):
         if found:
             rule = "explicit-shared" if e.options else "anaphoric" if found is fresh and len(found) == 1 else "anaphoric-guess"
             return _set(resolved, found[0], rule)

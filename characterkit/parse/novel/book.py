@@ -3,6 +3,7 @@
     analyse(text, cast=None) -> ([SpokenQuote], Cast)
     novel_lines(text, source, cast=None) -> Iterator[Line]   speech, narration and breaks, text order
     read_quotes(path, cast=None) -> Iterator[dict]           what `characterkit quotes --jsonl` prints
+    format_quote(row) -> str                                 ... and without --jsonl
     parse_novel(lines, options, source, drops)               the `novel` parser of characterkit.parse
 """
 
@@ -111,6 +112,12 @@ def read_quotes(path: str | Path, cast: str | Path | None = None) -> Iterator[di
         raise UserError("no quotations found (looked for \"...\", “...” and ‘...’ dialogue)", path=path)
     for item in spoken:
         yield item.to_dict()
+
+
+def format_quote(row: dict) -> str:
+    """One quotation as a line of text: offset, speaker, confidence, rule, words."""
+    text = row["text"] if len(row["text"]) <= 100 else row["text"][:97] + "..."
+    return f"{row['start']:>8}  {row['speaker'] or '?':<24} {row['confidence']:.2f}  {row['rule']:<16} {text}"
 
 
 def parse_novel(lines, options, source: str, drops) -> Iterator[Line]:

@@ -20,11 +20,12 @@ from characterkit.errors import UserError, closest
 from characterkit.parse.novel.patterns import NAME, TITLES, name_key, speech_tag, strip_article, title_of
 from characterkit.parse.novel.quotes import find_quotes, narration_around, split_paragraphs
 
-GENDERS = {"M", "F", ""}
+GENDER_WORDS = {"m": "M", "male": "M", "man": "M", "f": "F", "female": "F", "woman": "F",
+                "": "", "u": "", "x": "", "unknown": "", "?": ""}
 # A name the text ties to a quote fewer times than this is left out of a discovered cast,
 # unless the narration also mentions it often (MIN_MENTIONS).
 MIN_TAGS = 2
-MIN_MENTIONS = 4
+MIN_MENTIONS = 2
 
 
 @dataclass(eq=False)  # compared by identity: two characters may share a spelling
@@ -166,8 +167,8 @@ def _character_from_row(row, number: int, path: Path) -> Character:
         aliases = [a.strip() for a in aliases.split(",")]
     if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
         raise UserError(f"character {number} ({row['name']}): 'aliases' must be a list of names", path=path)
-    gender = str(row.get("gender") or "").strip().upper()[:1]
-    if gender not in GENDERS:
+    gender = GENDER_WORDS.get(str(row.get("gender") or "").strip().lower())
+    if gender is None:
         raise UserError(f"character {number} ({row['name']}): gender must be M, F or empty, not {row['gender']!r}", path=path)
     return Character(row["name"].strip(), [a.strip() for a in aliases if a.strip()], gender)
 
@@ -302,19 +303,22 @@ def _merge_forms(forms: set[str], tags: Counter, genders) -> list[list[str]]:
     groups: list[list[str]] = []
     for form in sorted(forms, key=lambda f: (-len(_tokens(f)[1]), not title_of(f), -tags[f], f)):
         owners = [g for g in groups if any(_contains(other, form) for other in g)]
+        if not owners:
+            groups.append([form])
+            continue
         if len(owners) > 1:  # 'Bingley' -> Mr. or Miss Bingley: the pronouns after it decide
             gender = _form_gender(form, genders)
             owners = [g for g in owners if gender and gender in {_form_gender(f, genders) for f in g}]
         if len(owners) == 1:
             owners[0].append(form)
-        elif not owners:
-            groups.append([form])
-        # a form several groups could own ('Bennet') stays out: it would name the wrong one
+        # else a form several people could own ('Bennet') stays out: it would name the wrong one
     return groups
 
 
 def _contains(longer: str, shorter: str) -> bool:
     """Whether `shorter` can be another spelling of the person called `longer`."""
+    if name_key(longer) == name_key(shorter):  # 'Mr Bumble' and 'Mr. Bumble'
+        return True
     long_title, long_words = _tokens(longer)
     short_title, short_words = _tokens(shorter)
     if not short_words <= long_words or (short_words == long_words and long_title == short_title):

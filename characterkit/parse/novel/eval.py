@@ -1,6 +1,6 @@
 """Scoring quotation attribution against PDNC (the Project Dialogism Novel Corpus).
 
-    evaluate_attribution(pdnc_dir, novels=None, min_confidence=0.8) -> report dict
+    evaluate_attribution(pdnc_dir, novels=None, min_confidence=None, settings=None) -> report dict
     format_report(report) -> str
 
 PDNC's annotations carry no licence: they are read from where they lie (../shared/corpora/pdnc)
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from characterkit.errors import UserError
-from characterkit.parse.novel.book import analyse
+from characterkit.parse.novel.book import DEFAULT_MIN_CONFIDENCE, analyse
 from characterkit.parse.novel.cast import Cast, Character
 
 KINDS = ("explicit", "anaphoric", "implicit")
@@ -103,11 +103,16 @@ def score_novel(folder: Path, setting: str, min_confidence: float) -> dict:
     return {"novel": folder.name, "setting": setting, "target": target, "cast": len(cast), **counts}
 
 
-def evaluate_attribution(pdnc_dir: str | Path, novels: list[str] | None = None, min_confidence: float = 0.8,
-                         settings: tuple[str, ...] = SETTINGS) -> dict:
-    """Per-novel and overall figures for each setting: accuracy (all, and per quote type),
-    detection, and precision/coverage of the lines kept at `min_confidence` (all speakers, and
-    each novel's main character as the target)."""
+def evaluate_attribution(pdnc_dir: str | Path, novels: list[str] | None = None, min_confidence: float | None = None,
+                         settings: list[str] | None = None) -> dict:
+    """Per-novel and overall figures for each setting ('given', 'discovered'; default both):
+    accuracy (all, and per quote type), detection, and precision/coverage of the lines kept at
+    `min_confidence` (default DEFAULT_MIN_CONFIDENCE), for all speakers and for each novel's main
+    speaker as the target."""
+    min_confidence = DEFAULT_MIN_CONFIDENCE if min_confidence is None else min_confidence
+    if not 0.0 <= min_confidence <= 1.0:
+        raise UserError(f"--min-confidence must be in [0, 1] (got {min_confidence})")
+    settings = list(settings or SETTINGS)
     folders = _novel_folders(Path(pdnc_dir), novels)
     rows = [score_novel(folder, setting, min_confidence) for setting in settings for folder in folders]
     report = {"min_confidence": min_confidence, "novels": [_figures(r) for r in rows], "overall": {}}

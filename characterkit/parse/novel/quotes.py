@@ -90,24 +90,35 @@ def split_paragraphs(text: str) -> list[Paragraph]:
             start += 1
         while end > start and text[end - 1].isspace():
             end -= 1
-        if start < end:
-            paragraphs.append(Paragraph(start, end, is_heading(text[start:end])))
+        if start >= end:
+            continue
+        first_end = text.find("\n", start, end)
+        if is_heading(text[start:end]):
+            paragraphs.append(Paragraph(start, end, True))
+        elif first_end > 0 and is_heading(text[start:first_end]):  # 'CHAPTER 2.' with the text right under it
+            paragraphs.append(Paragraph(start, first_end, True))
+            paragraphs.append(Paragraph(first_end + 1, end))
+        else:
+            paragraphs.append(Paragraph(start, end))
     return paragraphs
 
 
 def is_heading(paragraph: str) -> bool:
-    """A chapter heading ('CHAPTER IV.', 'Chapter 2  The Letter', 'XII.') or a scene break ('* * *')."""
-    first = paragraph.split("\n", 1)[0]
-    if paragraph.count("\n") > 2 or '"' in first or "“" in first:
+    """A chapter heading ('CHAPTER IV.', 'Chapter 2\nThe Letter', 'XII.') or a scene break ('* * *').
+
+    A title line may follow the heading line, but no quotation and no more than two lines.
+    """
+    first, _, rest = paragraph.partition("\n")
+    if rest.count("\n") > 1 or len(rest) > 100 or any(mark in paragraph for mark in QUOTE_MARKS[:3]):
         return False
     return bool(_HEADING.match(first) or _SCENE_BREAK.match(first))
 
 
 def detect_style(text: str) -> str:
     """DOUBLE or SINGLE: which marks this book uses for dialogue."""
-    doubles = text.count('"') + text.count("“") + text.count("”")
+    doubles = text.count('"') / 2 + text.count("“")  # opening marks of each kind
     singles = text.count("‘") + text.count("`") + len(re.findall(r"(?:^|(?<=[\s(—-]))'(?=[A-Za-z])(?!(?:tis|twas|em)\b)", text))
-    return SINGLE if singles > doubles / 2 else DOUBLE
+    return SINGLE if singles > doubles else DOUBLE
 
 
 def find_quotes(text: str, paragraphs: list[Paragraph] | None = None, style: str | None = None) -> list[Quote]:
@@ -253,7 +264,7 @@ def narration_around(text: str, quotes: list[Quote], paragraphs: list[Paragraph]
         end = paragraphs[quote.last_paragraph].end
         if following is not None and following.first_paragraph == quote.last_paragraph:
             end = following.start
-        gaps = [text[a:b].strip().strip(QUOTE_MARKS) for (_, a), (b, _) in zip(quote.spans, quote.spans[1:])]
+        gaps = [text[a:b].strip(QUOTE_MARKS + " \n") for (_, a), (b, _) in zip(quote.spans, quote.spans[1:])]
         before = text[start : quote.start].rstrip().rstrip(QUOTE_MARKS).rstrip()
         lead = quote.first_paragraph - 1  # `Lydia laughed, and said,` often ends the paragraph before
         if not before and lead >= 0 and not paragraphs[lead].heading and (previous is None or previous.last_paragraph < lead):

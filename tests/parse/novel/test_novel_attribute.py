@@ -1,0 +1,122 @@
+"""Attribution rules, one passage each: who says every quote, and which rule decided it."""
+
+from characterkit.parse.novel import Cast, Character, analyse
+
+CAST = Cast([
+    Character("Mara", ["Mara Holloway"], "F"),
+    Character("Mrs. Holloway", [], "F"),
+    Character("Tobias", ["Toby"], "M"),
+    Character("Mr. Finch", ["the old man"], "M"),
+])
+
+
+def attributed(text, cast=CAST):
+    spoken, _ = analyse(text, cast)
+    return [(s.speaker, s.rule) for s in spoken]
+
+
+def test_speech_verb_with_a_name_or_title():
+    text = ('"Sit down," said Mrs. Holloway.\n\n'
+            '"I would rather stand," Tobias muttered.\n\n'
+            'Mara Holloway replied in a whisper, "Then stand."\n\n'
+            '"Enough," was Mr. Finch\'s answer.\n')
+    assert attributed(text) == [("Mrs. Holloway", "explicit"), ("Tobias", "explicit"),
+                                ("Mara", "explicit"), ("Mr. Finch", "explicit")]
+
+
+def test_the_speaker_introduced_in_the_paragraph_before():
+    text = 'Tobias put down his cup, and in a low voice said,\n\n"We leave tonight."\n'
+    assert attributed(text) == [("Tobias", "explicit")]
+
+
+def test_pronoun_resolved_by_gender_in_a_two_person_scene():
+    text = ('"Is the coach ready?" asked Tobias.\n\n'
+            '"Not yet," said Mara.\n\n'
+            '"Then we wait," he said.\n\n'
+            '"We cannot," she answered.\n')
+    got = attributed(text)
+    assert [s for s, _ in got] == ["Tobias", "Mara", "Tobias", "Mara"]
+    assert {r for _, r in got[2:]} <= {"anaphoric", "anaphoric-guess"}
+
+
+def test_pronoun_after_narration_that_names_the_speaker():
+    text = ('"Good morning," said Tobias.\n\n'
+            'Mrs. Holloway came in with the post.\n\n'
+            '"Letters for you," said she.\n')
+    assert attributed(text)[1] == ("Mrs. Holloway", "anaphoric")
+
+
+def test_a_description_resolved_to_the_character_of_that_gender():
+    text = ('"You are early," said Mara.\n\n'
+            '"The roads were dry," said Mr. Finch.\n\n'
+            '"Were they?"\n\n'
+            '"Quite dry," said the old gentleman, smiling.\n')
+    assert attributed(text)[3][0] == "Mr. Finch"
+
+
+def test_turn_taking_fills_an_exchange_in_both_directions():
+    text = ('"Where were you?"\n\n'
+            '"Out," said Tobias.\n\n'
+            '"Out where?" asked Mara.\n\n'
+            '"Just out."\n\n'
+            '"With whom?"\n\n'
+            '"Nobody you know."\n')
+    got = attributed(text)
+    assert [s for s, _ in got] == ["Mara", "Tobias", "Mara", "Tobias", "Mara", "Tobias"]
+    assert got[0][1] == got[3][1] == "turn-taking"
+
+
+def test_narration_in_the_paragraph_names_the_speaker():
+    text = ('"Well?" asked Tobias.\n\n'
+            'Mara folded the letter. "It is from Mr. Finch."\n')
+    assert attributed(text)[1] == ("Mara", "narration")
+
+
+def test_a_vocative_names_the_addressee_not_the_speaker():
+    text = ('"Sit," said Mrs. Holloway.\n\n'
+            '"Tell me, Mara, where is Tobias?"\n\n'
+            '"In the garden, Mrs. Holloway."\n')
+    got = attributed(text)
+    assert got[1][0] != "Mara"
+    assert got[2][0] == "Mara"  # called by name in the quote before: she answers
+
+
+def test_two_quotes_in_one_paragraph_share_the_speaker():
+    text = '"I know," said Tobias. He looked away. "I always knew."\n\n"Knew what?" asked Mara.\n'
+    spoken, _ = analyse(text, CAST)
+    assert spoken[0].quote.text == "I know, I always knew."  # one utterance
+    assert [s.speaker for s in spoken] == ["Tobias", "Mara"]
+
+
+def test_a_name_the_cast_does_not_list_is_nobody_known():
+    text = '"Tickets!" cried Harrington.\n\n"Here," said Mara.\n'
+    assert attributed(text) == [(None, "unlisted"), ("Mara", "explicit")]
+
+
+def test_first_person_narrator_is_the_name_others_call_them():
+    watson = Character("Watson", ["John Watson"], "M")
+    holmes = Character("Holmes", ["Sherlock Holmes"], "M")
+    cast = Cast([watson, holmes])
+    lines = []
+    for i in range(3):
+        lines.append(f'"What is it, Watson?" asked Holmes.\n\n"A letter number {i}," I said.\n')
+    got = attributed("\n".join(lines), cast)
+    assert got[1] == ("Watson", "narrator")
+    assert [s for s, _ in got] == ["Holmes", "Watson"] * 3
+
+
+def test_a_description_learned_as_an_epithet():
+    finch = Character("Mr. Finch", [], "M")
+    mara = Character("Mara", [], "F")
+    scenes = []
+    for i in range(4):
+        scenes.append(f'"Good day, Mr. Finch," said Mara.\n\n"Day {i}," said the doctor.\n\nCHAPTER {i + 2}.\n')
+    got = attributed("".join(scenes), Cast([finch, mara]))
+    assert got[-1] == ("Mr. Finch", "epithet")
+
+
+def test_confidence_orders_the_rules():
+    text = ('"Out," said Tobias.\n\n"Out where?"\n\n"Just out."\n')
+    spoken, _ = analyse(text, CAST)
+    assert spoken[0].confidence > spoken[2].confidence > 0
+    assert all(0.0 <= s.confidence <= 1.0 for s in spoken)

@@ -1,0 +1,109 @@
+"""Cast discovery from the text, cast files, and looking names up."""
+
+import pytest
+
+from characterkit.errors import UserError
+from characterkit.parse.novel.cast import Cast, Character, load_cast, scan_cast
+
+FAMILY = """\
+CHAPTER I.
+
+Miss Elizabeth Bennet walked into the room. Elizabeth Bennet was tired, and she sat down.
+Everyone knew Miss Elizabeth Bennet; the town called Elizabeth Bennet clever.
+
+"You are late," said Mrs. Bennet.
+
+"I walked," said Elizabeth. "The roads were bad."
+
+"Walked!" cried Mrs. Bennet. "In this weather!"
+
+"Let her be," said Mr. Bennet. He turned a page, and he sighed.
+
+"Thank you, papa," said Elizabeth.
+
+Mr. Bennet smiled, and he went back to his book. Bennet was a patient man, the neighbours said.
+
+"Mr. Darcy called," said Mrs. Bennet.
+
+"Did he?" said Elizabeth. Elizabeth looked up, and she frowned.
+
+"He did," said Mr. Bennet.
+
+Mr. Darcy was proud, and he rode away. "Good day," said Darcy.
+
+"And good riddance," said Mr. Darcy to himself.
+"""
+
+
+def names(cast):
+    return {c.name: c for c in cast}
+
+
+def test_discovers_speakers_and_merges_their_spellings():
+    cast = names(scan_cast(FAMILY))
+    elizabeth = next(c for c in cast.values() if "Elizabeth" in c.aliases)
+    assert {"Elizabeth", "Elizabeth Bennet", "Miss Elizabeth Bennet"} <= set(elizabeth.aliases)
+    assert elizabeth.gender == "F" and elizabeth.count == 3
+    darcy = next(c for c in cast.values() if "Darcy" in c.aliases)
+    assert "Mr. Darcy" in darcy.aliases and darcy.gender == "M"
+    # Mr. and Mrs. Bennet are two people; a bare "Bennet" could be either, so it joins neither
+    assert cast["Mrs. Bennet"] is not cast["Mr. Bennet"]
+    assert cast["Mrs. Bennet"].gender == "F" and cast["Mr. Bennet"].gender == "M"
+    assert all("Bennet" not in c.aliases for c in cast.values())
+
+
+def test_resolve_by_alias_title_and_words():
+    lizzy = Character("Elizabeth Bennet", ["Elizabeth", "Lizzy"], "F")
+    darcy = Character("Fitzwilliam Darcy", ["Darcy"], "M")
+    jane = Character("Jane Bennet", [], "F")
+    cast = Cast([lizzy, darcy, jane])
+    assert cast.get("lizzy") is lizzy and cast.get("the Elizabeth") is lizzy
+    assert cast.get("Mr. Darcy") is darcy  # the title is dropped when its gender fits
+    assert cast.get("Mrs. Darcy") is None
+    assert cast.get("Then Lizzy") is lizzy
+    assert cast.resolve("Bennet") == [lizzy, jane]  # a family name: ambiguous
+    assert cast.get("Bennet") is None
+
+
+def test_find_names_the_closest_when_unknown():
+    cast = Cast([Character("Elizabeth Bennet", ["Lizzy"]), Character("Jane Bennet")])
+    assert cast.find("Lizzy").name == "Elizabeth Bennet"
+    with pytest.raises(UserError, match="'Lizy' is not in the cast.*closest: Lizzy"):
+        cast.find("Lizy")
+
+
+def test_merged_aliases_join_two_characters():
+    cast = Cast([Character("Elizabeth", count=5), Character("Lizzy", count=2), Character("Jane")])
+    merged = cast.merged({"Lizzy": "Elizabeth"})
+    assert merged.names() == ["Elizabeth", "Jane"]
+    assert merged.get("Lizzy").name == "Elizabeth" and merged.get("Lizzy").count == 7
+    assert len(cast) == 3  # the original is untouched
+
+
+def test_load_cast_file(tmp_path):
+    path = tmp_path / "cast.yaml"
+    path.write_text("- name: Elizabeth Bennet\n  aliases: [Elizabeth, Lizzy]\n  gender: f\n- Jane\n"
+                    "- name: Mr. Darcy\n  aliases: Darcy, Fitzwilliam\n", encoding="utf-8")
+    cast = load_cast(path)
+    assert cast.names() == ["Elizabeth Bennet", "Jane", "Mr. Darcy"]
+    assert cast.get("Lizzy").gender == "F"
+    assert cast.get("Fitzwilliam").name == "Mr. Darcy"
+
+
+@pytest.mark.parametrize("content, message", [
+    ("- name: [unclosed\n", r"cast\.yaml:\d+: not valid YAML"),
+    ("name: Elizabeth\n", "a cast file is a list of characters"),
+    ("- aliases: [Lizzy]\n", "character 1: needs a 'name'"),
+    ("- name: Jo\n  gender: male-ish\n", "gender must be M, F or empty"),
+    ("- name: Jo\n  aliases: {a: b}\n", "'aliases' must be a list"),
+])
+def test_malformed_cast_files(tmp_path, content, message):
+    path = tmp_path / "cast.yaml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(UserError, match=message):
+        load_cast(path)
+
+
+def test_missing_cast_file(tmp_path):
+    with pytest.raises(UserError, match="cast file not found"):
+        load_cast(tmp_path / "nope.yaml")

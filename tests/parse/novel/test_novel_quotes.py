@@ -1,0 +1,90 @@
+"""Quote detection: every shape of quotation on passages written here, with exact offsets."""
+
+from characterkit.parse.novel.quotes import DOUBLE, SINGLE, detect_style, find_quotes, narration_around, split_paragraphs
+
+
+def pieces(text):
+    """Each quote as the list of its pieces' words (checks that spans point at the right text)."""
+    return [[text[s:e] for s, e in q.spans] for q in find_quotes(text)]
+
+
+def test_straight_and_curly_double_quotes():
+    text = '"Where is it?" asked Jo.\n\n“Here,” said Meg, “on the shelf.”\n'
+    assert pieces(text) == [["Where is it?"], ["Here,", "on the shelf."]]
+    assert detect_style(text) == DOUBLE
+
+
+def test_a_quote_broken_by_narration_is_one_utterance():
+    text = '"Well," said Jo, pulling on her gloves, "I never thought it."\n'
+    (quote,) = find_quotes(text)
+    assert len(quote.spans) == 2
+    assert quote.text == "Well, I never thought it."
+    assert text[quote.start : quote.end].startswith("Well,") and text[quote.end] == '"'
+
+
+def test_speech_over_several_paragraphs_is_one_quote():
+    text = ('"It began in the spring," said the captain. "We sailed north.\n\n'
+            '"The ice came early that year.\n\n'
+            '"And nobody came home."\n\nThe room was silent.\n\n"Nobody?" asked Jo.\n')
+    quotes = find_quotes(text)
+    assert [len(q.spans) for q in quotes] == [4, 1]
+    assert quotes[0].first_paragraph == 0 and quotes[0].last_paragraph == 2
+    assert quotes[0].text.endswith("The ice came early that year. And nobody came home.")
+    assert quotes[1].text == "Nobody?"
+
+
+def test_single_quote_dialogue_is_told_from_apostrophes():
+    text = ("‘I don’t know,’ said Alice, ‘but ’tis the boys’ room, isn’t it?’\n\n"
+            "‘Sha’n’t,’ said the Cook.\n")
+    assert detect_style(text) == SINGLE
+    assert pieces(text) == [["I don’t know,", "but ’tis the boys’ room, isn’t it?"], ["Sha’n’t,"]]
+
+
+def test_backtick_opening_marks_of_old_etexts():
+    text = "`Off with her head!' the Queen shouted.\n\n`Nonsense!' said Alice.\n"
+    assert pieces(text) == [["Off with her head!"], ["Nonsense!"]]
+
+
+def test_nested_quotes_stay_inside_the_outer_quote():
+    text = "\"He said 'never' to me,\" cried Jo, \"and 'never' he meant.\"\n"
+    assert pieces(text) == [["He said 'never' to me,", "and 'never' he meant."]]
+    curly = "‘Read “The Raven” to me,’ said Amy.\n\n‘Not now,’ said Jo.\n"
+    assert pieces(curly) == [["Read “The Raven” to me,"], ["Not now,"]]
+
+
+def test_an_unclosed_quote_ends_with_its_paragraph():
+    text = '"I will not go, said Beth.\n\nShe went anyway.\n'
+    assert pieces(text) == [["I will not go, said Beth."]]
+
+
+def test_far_apart_pieces_of_one_paragraph_are_separate_utterances():
+    gap = "They walked on. " * 30
+    text = f'"Yes," said Jo. {gap}"No," said Meg.\n'
+    assert len(find_quotes(text)) == 2
+
+
+def test_headings_and_scene_breaks_hold_no_quotes():
+    text = ('CHAPTER IV.\n\n"Hello," said Jo.\n\n* * *\n\nChapter 5\nThe Letter\n\nXII.\n\nIt rained.\n\n'
+            'CHAPTER VI.\n"Hello again," said Jo, right under the heading.\n')
+    paragraphs = split_paragraphs(text)
+    assert [p.heading for p in paragraphs] == [True, False, True, True, True, False, True, False]
+    assert text[paragraphs[6].start : paragraphs[6].end] == "CHAPTER VI."
+    assert [q.text for q in find_quotes(text, paragraphs)] == ["Hello,", "Hello again,"]
+
+
+def test_one_paragraph_per_line_when_there_are_no_blank_lines():
+    lines = [f'"Line {i}," said Jo.' if i % 2 else "Narration here." for i in range(60)]
+    text = "\n".join(lines)
+    assert len(split_paragraphs(text)) == 60
+    assert len(find_quotes(text)) == 30
+
+
+def test_narration_around_a_quote():
+    text = ('Meg looked up, and said,\n\n"Is it you?"\n\n'
+            '"It is," replied Jo, smiling, "and nobody else." She laughed.\n')
+    paragraphs = split_paragraphs(text)
+    quotes = find_quotes(text, paragraphs)
+    first, second = narration_around(text, quotes, paragraphs)
+    assert first.before == "Meg looked up, and said,"  # the paragraph before, when the quote opens its own
+    assert second.gaps == ["replied Jo, smiling,"]
+    assert second.after == "She laughed."
