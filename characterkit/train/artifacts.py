@@ -14,6 +14,7 @@ previous LoRA (or none), never half of one.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -48,6 +49,17 @@ def check_lora_folder(folder: Path, overwrite: bool, resume: bool) -> Path | Non
         raise UserError("holds checkpoints of an unfinished run; pass --resume to continue it or --overwrite "
                         "to start over", path=folder)
     return None
+
+
+def check_resume_matches(checkpoint: Path, rank: int, alpha: int) -> None:
+    """A checkpoint only resumes into a LoRA of the same shape (a changed rank fails deep in loading)."""
+    try:
+        saved = json.loads((checkpoint / "adapter_config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return  # the Trainer reports a checkpoint it cannot read
+    if (saved.get("r"), saved.get("lora_alpha")) != (rank, alpha):
+        raise UserError(f"was trained with --rank {saved.get('r')} --alpha {saved.get('lora_alpha')}; resume with "
+                        f"the same values (got {rank} and {alpha})", path=checkpoint)
 
 
 def remove_checkpoints(folder: Path) -> None:

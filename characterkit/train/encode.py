@@ -71,7 +71,7 @@ class ConversationEncoder:
         target_ids = self._target_ids(conv)
         if len(target_ids) > self.cutoff:
             self.stats.dropped[REPLY_TOO_LONG] += 1
-            self._note_shortest(len(target_ids))
+            self._note_dropped_length(len(target_ids))
             return None
         # Drop the oldest turns first until prompt + target fit; the persona and the cue always stay.
         for first in range(len(conv.turns) + 1):
@@ -80,7 +80,7 @@ class ConversationEncoder:
                 break
         else:
             self.stats.dropped[PROMPT_TOO_LONG] += 1
-            self._note_shortest(len(prompt_ids) + len(target_ids))
+            self._note_dropped_length(len(prompt_ids) + len(target_ids))
             return None
         self.stats.kept += 1
         self.stats.context_trimmed += first > 0
@@ -99,7 +99,7 @@ class ConversationEncoder:
             ids.append(eos)
         return ids
 
-    def _note_shortest(self, length: int) -> None:
+    def _note_dropped_length(self, length: int) -> None:
         if self.stats.shortest_dropped is None or length < self.stats.shortest_dropped:
             self.stats.shortest_dropped = length
 

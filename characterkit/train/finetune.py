@@ -97,6 +97,8 @@ def plan_run(settings: FinetuneSettings) -> RunPlan:
     lora_name = settings.lora_name or paths.safe_name(_data_name(data), "LoRA name")
     folder = paths.loras_dir() / lora_name
     resume_from = artifacts.check_lora_folder(folder, settings.overwrite, settings.resume)
+    if resume_from:
+        artifacts.check_resume_matches(resume_from, settings.rank, settings.alpha)
     tokenizer = load_tokenizer(model_dir)
     fmt = choose_format(settings.prompt_format, tokenizer)
     train_set, val_set, encode_stats = encode_data(data, fmt, tokenizer, settings)
@@ -170,7 +172,10 @@ def _training_arguments(plan: RunPlan):
 
 
 def _loss_progress_callback():
-    """Trainer's progress bar with the latest loss shown in it, instead of a printed dict per log."""
+    """Trainer's progress bar with the latest loss shown in it, instead of a printed dict per log.
+
+    The class is defined in here so that importing this module does not import transformers.
+    """
     from transformers.trainer_callback import ProgressCallback
 
     class LossProgressCallback(ProgressCallback):

@@ -19,7 +19,7 @@ def adapter_weights(folder):
     return load_file(folder / "adapter_model.safetensors")
 
 
-def test_resume_continues_from_the_newest_checkpoint(dataset, home, monkeypatch):
+def test_resume_continues_from_the_newest_checkpoint(dataset, home, monkeypatch, capsys):
     import torch
     from transformers import Trainer
 
@@ -42,6 +42,8 @@ def test_resume_continues_from_the_newest_checkpoint(dataset, home, monkeypatch)
     (folder / "checkpoint-6" / "adapter_model.safetensors").write_bytes(b"")
 
     assert main([*ARGS, "-l", "resumed"]) == 2  # an unfinished run is neither overwritten nor resumed silently
+    assert main([*ARGS, "-l", "resumed", "--resume", "--rank", "8"]) == 2  # another shape cannot continue it
+    assert "resume with the same values" in capsys.readouterr().err
     assert main([*ARGS, "-l", "resumed", "--resume"]) == 0
 
     straight, resumed = (json.loads((home / "loras" / n / "characterkit.json").read_text()) for n in ("straight", "resumed"))
