@@ -8,54 +8,31 @@ training: enough to exercise loading, the run card and the with/without-adapter 
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
 from pathlib import Path
 
 from characterkit.atomic import write_json
-from characterkit.chat.load import RUN_CARD
-from characterkit.data import SAMPLE_CHARACTER, sample_transcript_text
+from characterkit.data import SAMPLE_CHARACTER, sample_transcript_path
 from characterkit.prompts import Conversation, get_format
-from characterkit.records import Turn
+from characterkit.samples import Drop, build_samples
+from characterkit.train.artifacts import RUN_CARD
 
 SAMPLE_PERSONA = "Mara keeps the lighthouse on Gull Rock. She is dry, practical and counts everything."
 SAMPLE_GREETING = "You again? Mind the third step, it is loose."
-SCENE_BREAK = "* * *"
-# The transcript is our own simple `Name: line` text; this is not the project's parser (parse/),
-# just enough to cut the bundled sample into turns without depending on that stage.
-_SPEECH = re.compile(r"^([A-Z][\w'-]*): (.+)$")
-
-
-def sample_scenes() -> Iterator[list[Turn]]:
-    """The bundled transcript as scenes of turns (the title lines before the first speech skipped)."""
-    scene: list[Turn] = []
-    started = False
-    for line in sample_transcript_text().splitlines():
-        line = line.strip()
-        if line == SCENE_BREAK:
-            if scene:
-                yield scene
-            scene = []
-            continue
-        match = _SPEECH.match(line)
-        started = started or bool(match)
-        if started and line:
-            scene.append(Turn(match.group(1), match.group(2)) if match else Turn(None, line))
-    if scene:
-        yield scene
 
 
 def sample_dialogue_text(character: str = SAMPLE_CHARACTER, persona: str = SAMPLE_PERSONA, rounds: int = 6,
                          prompt_format: str = "pygmalion") -> str:
-    """Every line of `character` rendered as a training sample (persona, previous turns, reply)."""
+    """Every line of `character` in the bundled transcript as a training sample (persona, previous
+    turns, reply), parsed and windowed by the same stages as `prepare`, rendered as finetune does."""
+    from characterkit.parse import parse_source
+
     fmt = get_format(prompt_format)
     pieces = []
-    for scene in sample_scenes():
-        for i, turn in enumerate(scene):
-            if turn.speaker == character:
-                conv = Conversation(character=character, turns=scene[max(0, i - rounds):i], reply=turn.text,
-                                    persona=persona)
-                pieces.append("".join(fmt.render(conv)))
+    for sample in build_samples(parse_source(sample_transcript_path()), {character}, rounds, persona=persona):
+        if not isinstance(sample, Drop):
+            conv = Conversation(character=sample.character, turns=sample.context, reply=sample.reply,
+                                persona=sample.persona)
+            pieces.append("".join(fmt.render(conv)))
     return "".join(pieces)
 
 
