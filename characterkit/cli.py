@@ -318,13 +318,15 @@ def chat_cmd(**options):
 @click.option("--cast", default=None, type=click.Path(dir_okay=False),
               help="Cast file (YAML list of name, aliases, gender) instead of the cast found in the text.")
 @click.option("--jsonl", is_flag=True, help="One JSON object per quotation: start, end, text, speaker, confidence, rule.")
-def quotes_cmd(novel, cast, jsonl):
+@click.option("--use-llm", is_flag=True, help="Ask the LLM (flags below) about the quotes the rules leave uncertain.")
+@llm_options
+def quotes_cmd(novel, cast, jsonl, use_llm, llm):
     """List every quotation of a novel in text order, with its speaker, confidence and rule."""
     import json
 
     from characterkit.parse.novel import format_quote, read_quotes
 
-    for row in read_quotes(novel, cast=cast):
+    for row in read_quotes(novel, cast=cast, llm=llm if use_llm else None):
         click.echo(json.dumps(row, ensure_ascii=False) if jsonl else format_quote(row))
 
 

@@ -1,8 +1,8 @@
 """A whole novel: quotations with their speakers, and the Lines the sample builder reads.
 
-    analyse(text, cast=None) -> ([SpokenQuote], Cast)
+    analyse(text, cast=None, llm=None) -> ([SpokenQuote], Cast)
     novel_lines(text, source, cast=None) -> Iterator[Line]   speech, narration and breaks, text order
-    read_quotes(path, cast=None) -> Iterator[dict]           what `characterkit quotes --jsonl` prints
+    read_quotes(path, cast=None, llm=None) -> Iterator[dict] what `characterkit quotes --jsonl` prints
     format_quote(row) -> str                                 ... and without --jsonl
     parse_novel(lines, options, source, drops)               the `novel` parser of characterkit.parse
 """
@@ -45,13 +45,22 @@ class SpokenQuote:
         }
 
 
-def analyse(text: str, cast: Cast | None = None, paragraphs: list[Paragraph] | None = None):
-    """Every quotation of `text` with its speaker; the cast is discovered when not given."""
+def analyse(text: str, cast: Cast | None = None, paragraphs: list[Paragraph] | None = None, llm=None,
+            concurrency: int = 4):
+    """Every quotation of `text` with its speaker; the cast is discovered when not given.
+
+    `llm`: an open characterkit.llm Backend to ask about the quotes the rules leave under
+    DEFAULT_MIN_CONFIDENCE (see llm.py), `concurrency` requests at a time; None: rules only.
+    """
     paragraphs = paragraphs if paragraphs is not None else split_paragraphs(text)
     quotes = find_quotes(text, paragraphs)
     if cast is None:
         cast = scan_cast(text, quotes, paragraphs)
     spoken = [SpokenQuote(q, a.speaker, a.confidence, a.rule) for q, a in zip(quotes, attribute(text, quotes, paragraphs, cast))]
+    if llm is not None and spoken:
+        from characterkit.parse.novel.llm import ask_llm
+
+        spoken = ask_llm(text, paragraphs, spoken, cast, llm, below=DEFAULT_MIN_CONFIDENCE, concurrency=concurrency)
     return spoken, cast
 
 
@@ -101,13 +110,21 @@ def _lineno(line_starts, offset: int) -> int:
     return linenos[index - 1] if linenos else index
 
 
-def read_quotes(path: str | Path, cast: str | Path | None = None) -> Iterator[dict]:
+def read_quotes(path: str | Path, cast: str | Path | None = None, llm=None) -> Iterator[dict]:
     """The quotations of the novel at `path`, one dict per quote (`SpokenQuote.to_dict`), in
-    text order; `cast` is a cast file (see `load_cast`), else the cast is discovered."""
+    text order; `cast` is a cast file (see `load_cast`), else the cast is discovered; `llm`
+    (characterkit.llm.LLMSettings) asks a model about the uncertain quotes."""
     from characterkit.io import read_text
 
     text, _info = read_text(path)
-    spoken, _ = analyse(text, load_cast(cast) if cast else None)
+    cast = load_cast(cast) if cast else None
+    if llm is None:
+        spoken, _ = analyse(text, cast)
+    else:
+        from characterkit.llm import open_backend
+
+        with open_backend(llm) as backend:
+            spoken, _ = analyse(text, cast, llm=backend, concurrency=llm.concurrency)
     if not spoken:
         raise UserError("no quotations found (looked for \"...\", “...” and ‘...’ dialogue)", path=path)
     for item in spoken:

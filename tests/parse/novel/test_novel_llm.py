@@ -1,0 +1,55 @@
+"""The optional LLM pass, with a scripted backend: what it is asked, and how its answers are used."""
+
+import re
+
+from characterkit.llm import Backend, Completion
+from characterkit.parse.novel import Cast, Character, analyse
+
+CAST = Cast([Character("Mara", ["Mara Holloway"], "F"), Character("Tobias", ["Toby"], "M"),
+             Character("Mrs. Holloway", [], "F")])
+
+TEXT = """\
+"Is the coach ready?" asked Tobias.
+
+"Not yet," said Mara.
+
+"Then we wait."
+
+"We cannot wait."
+
+"Why not?"
+"""
+
+
+class Scripted(Backend):
+    """Answers every asked quote with the name the test chose for its number; records the prompts."""
+
+    def __init__(self, answers):
+        super().__init__()
+        self.answers, self.prompts = answers, []
+
+    def complete(self, messages, **generation):
+        prompt = messages[-1].content
+        self.prompts.append(prompt)
+        asked = re.search(r"Who speaks each of these quotations: (.*)\?", prompt).group(1).split(", ")
+        return Completion("\n".join(f"{q}: {self.answers.get(q, 'unknown')}" for q in asked))
+
+
+def test_uncertain_quotes_are_asked_with_the_cast_and_answers_checked():
+    rules_only, _ = analyse(TEXT, CAST)
+    uncertain = [f"Q{i}" for i, s in enumerate(rules_only) if s.confidence < 0.75]
+    assert uncertain == ["Q2", "Q3", "Q4"]
+    backend = Scripted({"Q2": "Tobias", "Q3": "Mrs. Holloway", "Q4": "Captain Nemo"})
+    spoken, _ = analyse(TEXT, CAST, llm=backend)
+    (prompt,) = backend.prompts
+    assert "- Mara (also: Mara Holloway)" in prompt and '[Q0: Tobias]"Is the coach' in prompt and '[Q2]"Then' in prompt
+    assert (spoken[2].speaker, spoken[2].rule) == ("Tobias", "llm-agrees") and spoken[2].confidence >= 0.75
+    assert (spoken[3].speaker, spoken[3].rule) == ("Mrs. Holloway", "llm") and spoken[3].confidence < 0.75
+    assert (spoken[4].speaker, spoken[4].rule) == (rules_only[4].speaker, rules_only[4].rule)  # not in the cast: ignored
+    assert spoken[:2] == rules_only[:2]  # sure quotes are not asked about
+
+
+def test_nothing_uncertain_means_no_request():
+    backend = Scripted({})
+    analyse('"Hello," said Mara.\n\n"Hello," said Tobias.\n', CAST, llm=backend)
+    assert backend.prompts == []
