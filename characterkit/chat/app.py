@@ -78,7 +78,7 @@ def _responder(engine: ChatEngine):
     def respond(message, history, temperature, top_p, max_new_tokens, repetition_penalty, seed, side_by_side):
         try:
             settings = GenerationSettings(temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens,
-                                          repetition_penalty=repetition_penalty, seed=seed)
+                                          repetition_penalty=repetition_penalty, seed=-1 if seed is None else seed)
             turns = messages_to_turns(history, engine)
             reply = ""
             for reply in engine.stream(turns, message, settings):
@@ -96,11 +96,13 @@ def _responder(engine: ChatEngine):
 def _settings_controls(gr, engine: ChatEngine, defaults: GenerationSettings) -> list:
     """The generation controls, not yet rendered (ChatInterface puts them in its accordion)."""
     most_new = max(defaults.max_new_tokens, min(2048, engine.context // 2))
+    hottest = max(2.0, defaults.temperature)  # the ranges stretch to take any default the CLI accepted
+    penalty = (min(1.0, defaults.repetition_penalty), max(2.0, defaults.repetition_penalty))
     return [
-        gr.Slider(0, 2, value=defaults.temperature, step=0.05, label="Temperature (0 = greedy)", render=False),
+        gr.Slider(0, hottest, value=defaults.temperature, step=0.05, label="Temperature (0 = greedy)", render=False),
         gr.Slider(0.05, 1, value=defaults.top_p, step=0.05, label="Top-p", render=False),
         gr.Slider(1, most_new, value=defaults.max_new_tokens, step=1, label="Max new tokens", render=False),
-        gr.Slider(1, 2, value=defaults.repetition_penalty, step=0.01, label="Repetition penalty", render=False),
+        gr.Slider(*penalty, value=defaults.repetition_penalty, step=0.01, label="Repetition penalty", render=False),
         gr.Number(value=defaults.seed, precision=0, label="Seed (-1 = random)", render=False),
     ]
 

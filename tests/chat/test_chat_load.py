@@ -110,3 +110,16 @@ def test_a_bad_run_card_is_reported(home, sample_lora):
     (folder / "characterkit.json").write_text(json.dumps({"character": "Mara", "prompt_format": "limerick"}))
     with pytest.raises(UserError, match="unknown prompt format 'limerick'"):
         resolve_setup(lora="copy")
+
+
+def test_a_base_model_alone_chats_as_a_character_file(home):
+    from characterkit.chat.engine import GenerationSettings
+    from characterkit.chat.load import load_engine
+
+    (home / "characters" / "Keeper.yaml").write_text("name: Mara\ngreeting: Hello.\ncontext: Keeps the light.\n")
+    setup = resolve_setup(model="tiny-mara", character="Keeper")
+    assert setup.lora is None and setup.base_model == home / "models" / "tiny-mara"
+    engine = load_engine(setup)
+    assert not engine.has_adapter
+    reply = engine.reply([], "Where do you want the oil?", GenerationSettings(temperature=0, max_new_tokens=40))
+    assert "\n" not in reply and engine.last_stats.tokens_after_stop == 0
