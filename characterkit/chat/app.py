@@ -10,6 +10,8 @@ buttons. gradio is imported inside these functions only.
 
 from __future__ import annotations
 
+from contextlib import closing
+
 from characterkit.chat.engine import ChatEngine, GenerationSettings
 from characterkit.errors import UserError
 from characterkit.records import Turn
@@ -81,12 +83,16 @@ def _responder(engine: ChatEngine):
                                           repetition_penalty=repetition_penalty, seed=-1 if seed is None else seed)
             turns = messages_to_turns(history, engine)
             reply = ""
-            for reply in engine.stream(turns, message, settings):
-                yield reply, gr.skip()
+            # closing(): when the user presses stop, Gradio closes this generator; closing the
+            # engine's stream in turn ends the generation and frees the engine for the next message.
+            with closing(engine.stream(turns, message, settings)) as replies:
+                for reply in replies:
+                    yield reply, gr.skip()
             if side_by_side and engine.has_adapter:
                 base_history = [*history, {"role": "user", "content": message}]
-                for base_reply in engine.stream(turns, message, settings, use_adapter=False):
-                    yield reply, [*base_history, {"role": "assistant", "content": base_reply}]
+                with closing(engine.stream(turns, message, settings, use_adapter=False)) as replies:
+                    for base_reply in replies:
+                        yield reply, [*base_history, {"role": "assistant", "content": base_reply}]
         except UserError as e:  # a toast in the browser, an error for API clients
             raise gr.Error(str(e)) from None
 
