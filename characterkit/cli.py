@@ -179,6 +179,112 @@ def prepare_style_cmd(novel, author, llm, template, tones, min_words, max_words,
     print_summary(prepare_style(settings))
 
 
+# --- prepare synth / pair ---------------------------------------------------------------------
+
+FILTER_FIELDS = ("min_chars", "max_chars", "ban_phrases", "reject_regex", "require_regex", "near_duplicate")
+OUTPUT_FIELDS = ("dataset", "output_dir", "formats", "val_ratio", "seed", "keep_rejected")
+
+
+def filter_options(min_chars: int):
+    """The completion-filter flags of `prepare synth` and `pair`, handed to the command as one
+    `filters: FilterSettings` argument (plus `require_slots` where the command has slots)."""
+    import functools
+
+    options = [
+        click.option("--min-chars", default=min_chars, show_default=True, help="Drop completions shorter than this."),
+        click.option("--max-chars", default=None, type=int, help="Drop completions longer than this."),
+        click.option("--ban-phrase", "ban_phrases", multiple=True,
+                     help="Drop completions containing this, in any case (repeatable)."),
+        click.option("--reject-regex", default=None, help="Drop completions matching this regular expression."),
+        click.option("--require-regex", default=None, help="Drop completions not matching this regular expression."),
+        click.option("--near-duplicate", default=0.8, show_default=True,
+                     help="Drop a completion whose word 5-grams overlap a kept one's this much (Jaccard; "
+                          "1.0: identical texts only)."),
+    ]
+
+    def decorate(command):
+        @functools.wraps(command)
+        def with_filters(require_slots=(), **kwargs):
+            from characterkit.synth import FilterSettings
+
+            filters = FilterSettings(require_slots=list(require_slots),
+                                     **{name: kwargs.pop(name) for name in FILTER_FIELDS})
+            return command(filters=filters, **kwargs)
+
+        for option in reversed(options):
+            with_filters = option(with_filters)
+        return with_filters
+
+    return decorate
+
+
+def output_options(command):
+    """Where the dataset goes (shared by `prepare synth` and `pair`): one `output: OutputSettings`."""
+    import functools
+
+    options = [
+        click.option("--dataset", default=None, help="Dataset name under datasets/."),
+        click.option("-o", "--output-dir", default=None, type=click.Path(),
+                     help="Write here instead of datasets/NAME."),
+        click.option("--formats", default=None, help="Comma-separated exports (default: all)."),
+        click.option("--val-ratio", default=0.0, show_default=True, help="Share of pairs for validation (seeded)."),
+        click.option("--seed", default=0, show_default=True, help="Seed for sampling and the validation split."),
+        click.option("--keep-rejected", is_flag=True,
+                     help="Also write rejected.jsonl: each dropped completion and why."),
+    ]
+
+    @functools.wraps(command)
+    def with_output(**kwargs):
+        from characterkit.synth import OutputSettings
+
+        values = {name: kwargs.pop(name) for name in OUTPUT_FIELDS}
+        return command(output=OutputSettings(**{**values, "formats": _split_formats(values["formats"])}), **kwargs)
+
+    for option in reversed(options):
+        with_output = option(with_output)
+    return with_output
+
+
+@prepare.command("synth")
+@click.argument("template", type=click.Path())
+@llm_options
+@click.option("--sample", default=None, type=int, help="Draw N slot combinations (with --seed) instead of all.")
+@filter_options(min_chars=1000)
+@click.option("--require-slot", "require_slots", multiple=True,
+              help="Drop completions that do not mention this slot's value (repeatable): an off-task check.")
+@output_options
+@click.option("--journal", default=None, type=click.Path(),
+              help="Journal file (default: datasets/.NAME.journal.jsonl).")
+@click.option("--fresh", is_flag=True, help="Ignore an existing journal and generate everything again.")
+@click.option("--write-files", is_flag=True,
+              help="Also write prompts/ID.txt and completions/ID.txt, to review and re-pair with `characterkit pair`.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+def prepare_synth_cmd(template, llm, sample, filters, output, journal, fresh, write_files, quiet):
+    """Synthetic pairs: slot combinations -> LLM completions -> filtered prompt/completion training files."""
+    from characterkit.synth import SynthSettings, prepare_synth, print_summary
+
+    settings = SynthSettings(template=template, llm=llm, sample=sample, filters=filters, output=output,
+                             journal=journal, fresh=fresh, write_files=write_files, progress=not quiet)
+    print_summary(prepare_synth(settings))
+
+
+@cli.command("pair")
+@click.argument("prompts_dir", type=click.Path())
+@click.argument("completions_dir", type=click.Path())
+@click.option("--character", default="Assistant", show_default=True, help="Whose voice the completions are.")
+@click.option("--persona", default="", help="The system prompt written into the training files.")
+@click.option("--strict", is_flag=True, help="Fail when a completion has no prompt file of the same name.")
+@filter_options(min_chars=0)
+@output_options
+def pair_cmd(prompts_dir, completions_dir, character, persona, strict, filters, output):
+    """Pair prompts/x.txt with completions/x.txt (completions are the source of truth) into a dataset."""
+    from characterkit.synth import PairSettings, pair_folders, print_summary
+
+    settings = PairSettings(prompts_dir=prompts_dir, completions_dir=completions_dir, character=character,
+                            persona=persona, strict=strict, filters=filters, output=output)
+    print_summary(pair_folders(settings))
+
+
 # --- into-webui (export) ----------------------------------------------------------------------
 
 
