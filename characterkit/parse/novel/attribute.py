@@ -25,7 +25,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from characterkit.parse.novel.cast import Cast, Character
-from characterkit.parse.novel.patterns import NAME, Tag, description_head, speech_tag
+from characterkit.parse.novel.patterns import NAME, Tag, description_head, narrator_name, quote_tag, vocative_names
 from characterkit.parse.novel.quotes import Around, Paragraph, Quote, narration_around
 
 # Each rule's confidence is the precision it measured on PDNC (12 novels, cast given), rounded
@@ -48,10 +48,6 @@ CONFIDENCE = {
 TURN_TAKING = {"agree": 0.7, "even": 0.5, "odd": 0.4, "disagree-even": 0.45, "disagree-odd": 0.25}
 # A scene ends when the narration between two quotes runs this long (characters) or holds a heading.
 SCENE_GAP = 1200
-_VOCATIVE_LEAD = r"(?:(?:oh|ah|o|well|yes|no|nay|pray|come|now|why|my\s+dear(?:est)?|dear(?:est)?|my|good|poor)[,!]?\s+)*"
-_VOCATIVE_START = re.compile(rf"^{_VOCATIVE_LEAD}(?P<name>{NAME})\s*[,!?;—]")
-_VOCATIVE_END = re.compile(rf"[,;!—-]\s*{_VOCATIVE_LEAD}(?P<name>{NAME})\s*[.!?]*$")
-_VOCATIVE_MID = re.compile(rf",\s+{_VOCATIVE_LEAD}(?P<name>{NAME})(?=,)")
 _SUBJECT_START = re.compile(rf"(?:^|[.!?;]\s+|\b(?:and|but|then|while|when)\s+)(?P<name>{NAME})\s+(?:had\s+|was\s+|[a-z]+ly\s+)?[a-z]+(?:ed|s)?\b")
 
 
@@ -91,7 +87,7 @@ def attribute(text: str, quotes: list[Quote], paragraphs: list[Paragraph], cast:
     those one character carries most of the time become that character's epithets for the second.
     """
     arounds = narration_around(text, quotes, paragraphs)
-    tags = [_tag(a) for a in arounds]
+    tags = [quote_tag(a) for a in arounds]
     narrator = find_narrator(quotes, tags, cast)
     first = _attribute_all(text, quotes, paragraphs, arounds, tags, cast, narrator, {})
     epithets = learn_epithets(tags, first)
@@ -138,37 +134,19 @@ def _public(e: _Evidence) -> Attribution:
 
 
 def find_narrator(quotes: list[Quote], tags: list, cast: Cast) -> Character | None:
-    """In a first-person book, the cast member others address next to the narrator's `I said` quotes."""
-    tagged = [i for i, tag in enumerate(tags) if tag is not None and tag.kind == "narrator"]
-    if len(tagged) < 3:
-        return None
-    called = Counter()
-    for i in tagged:
-        for j in (i - 1, i + 1):
-            if 0 <= j < len(quotes) and j not in tagged:
-                called.update(c.name for c in vocatives(quotes[j].text, cast))
-    if not called:
-        return None
-    return cast.get(called.most_common(1)[0][0])
+    """In a first-person book, the cast member the narrator is (see patterns.narrator_name)."""
+    name = narrator_name([q.text for q in quotes], tags)
+    return cast.get(name) if name else None
 
 
 def vocatives(quote_text: str, cast: Cast) -> list[Character]:
     """The cast members a quote calls by name (`"Tell me, Mara, ..."`): its addressees."""
     found = []
-    for pattern in (_VOCATIVE_START, _VOCATIVE_END, _VOCATIVE_MID):
-        for m in pattern.finditer(quote_text):
-            character = cast.get(m.group("name"))
-            if character and character not in found:
-                found.append(character)
+    for name in vocative_names(quote_text):
+        character = cast.get(name)
+        if character and character not in found:
+            found.append(character)
     return found
-
-
-def _tag(around: Around):
-    for gap in around.gaps:
-        tag = speech_tag(gap)
-        if tag:
-            return tag
-    return speech_tag(around.after, around.before)
 
 
 def _local_evidence(quote: Quote, around: Around, tag: Tag | None, cast: Cast, narrator, epithets) -> _Evidence:

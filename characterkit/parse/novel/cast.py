@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from characterkit.errors import UserError, closest
-from characterkit.parse.novel.patterns import NAME, TITLES, name_key, speech_tag, strip_article, title_of
+from characterkit.parse.novel.patterns import NAME, TITLES, name_key, narrator_name, quote_tag, strip_article, title_of
 from characterkit.parse.novel.quotes import find_quotes, narration_around, split_paragraphs
 
 GENDER_WORDS = {"m": "M", "male": "M", "man": "M", "f": "F", "female": "F", "woman": "F",
@@ -179,9 +179,9 @@ def scan_cast(text: str, quotes=None, paragraphs=None) -> Cast:
     quotes = quotes if quotes is not None else find_quotes(text, paragraphs)
     narration = _blank_quotes(text, quotes)
     namelike = _namelike_words(narration)
+    quote_tags = [quote_tag(around) for around in narration_around(text, quotes, paragraphs)]
     tags = Counter()
-    for around in narration_around(text, quotes, paragraphs):
-        tag = speech_tag(around.gaps[0] if around.gaps else around.after, around.before)
+    for tag in quote_tags:
         if tag and tag.kind == "name":
             name = _clean_name(tag.phrase, namelike)
             if name:
@@ -192,6 +192,10 @@ def scan_cast(text: str, quotes=None, paragraphs=None) -> Cast:
     groups = _merge_forms(forms, tags, genders)
     characters = [_character(forms, tags, mentions, genders) for forms in groups]
     characters = [c for c in characters if c.count >= MIN_TAGS or c.count and _mentioned(c, mentions) >= MIN_MENTIONS]
+    narrator = narrator_name([q.text for q in quotes], quote_tags)
+    if narrator and Cast(characters).get(narrator) is None:  # nobody writes `said Watson` in Watson's story
+        mine = sum(tag is not None and tag.kind == "narrator" for tag in quote_tags)
+        characters.append(Character(narrator, [narrator], "", count=mine))
     return Cast(sorted(characters, key=lambda c: -c.count))
 
 

@@ -8,6 +8,7 @@ decide which character that is (attribute.py does that). Both cast discovery and
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 SPEECH_VERBS = """
@@ -191,3 +192,47 @@ _DIALOGUE_LINE = re.compile(rf"[\"“”‘’][^\"“”]{{0,80}}\b{_VERB}|\b{_
 def dialogue_line(line: str) -> bool:
     """Whether a line of prose holds a quotation with a speech verb next to it (format detection)."""
     return bool(_DIALOGUE_LINE.search(line))
+
+
+# Calling someone by name inside a quote: `"Mara, ..."`, `"..., Mara."`, `"..., Mara, ..."`.
+_VOCATIVE_LEAD = r"(?:(?:oh|ah|o|well|yes|no|nay|pray|come|now|why|my\s+dear(?:est)?|dear(?:est)?|my|good|poor)[,!]?\s+)*"
+_VOCATIVE_START = re.compile(rf"^{_VOCATIVE_LEAD}(?P<name>{NAME})\s*[,!?;—]")
+_VOCATIVE_END = re.compile(rf"[,;!—-]\s*{_VOCATIVE_LEAD}(?P<name>{NAME})\s*[.!?]*$")
+_VOCATIVE_MID = re.compile(rf",\s+{_VOCATIVE_LEAD}(?P<name>{NAME})(?=,)")
+_NOT_ADDRESSED = {"God", "Lord", "Heaven", "Heavens", "Oh", "Ah", "Yes", "No", "Well", "Why", "Come", "Now", "Pray", "I"}
+
+
+def vocative_names(quote_text: str) -> list[str]:
+    """The names a quote calls someone by (`"Tell me, Mara, ..."`), as written; a bare title
+    ('Sir', 'Madam') is no name."""
+    names = []
+    for pattern in (_VOCATIVE_START, _VOCATIVE_END, _VOCATIVE_MID):
+        for m in pattern.finditer(quote_text):
+            name = strip_article(m.group("name"))
+            if name not in names and name not in _NOT_ADDRESSED and name.rstrip(".").lower() not in TITLES:
+                names.append(name)
+    return names
+
+
+def quote_tag(around) -> Tag | None:
+    """The speech tag of one quote (a quotes.Around): in the narration between its pieces first."""
+    for gap in around.gaps:
+        tag = speech_tag(gap)
+        if tag:
+            return tag
+    return speech_tag(around.after, around.before)
+
+
+def narrator_name(quote_texts: list[str], tags: list) -> str | None:
+    """In a first-person book (three `I said` tags or more), the name the quotes next to the
+    narrator's own call someone by most often: who the narrator is ('Watson'). None otherwise."""
+    mine = {i for i, tag in enumerate(tags) if tag is not None and tag.kind == "narrator"}
+    if len(mine) < 3:
+        return None
+    called = Counter()
+    for i in mine:
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(quote_texts) and j not in mine:
+                called.update(vocative_names(quote_texts[j]))
+    name, count = called.most_common(1)[0] if called else ("", 0)
+    return name if count >= 2 else None
