@@ -138,7 +138,7 @@ def training_log(model, settings, targets, state) -> dict:
     }
 
 
-def run_card(*, settings, model_dir: Path, model_type: str, fmt, character: str, persona: str,
+def run_card(*, settings, model_dir: Path, model_type: str, fmt, character: str, persona: str, greeting: str,
              stop_strings: list[str], data, encode_stats: dict, result: dict) -> dict:
     """characterkit.json: everything `chat` needs to rebuild the prompts, and where the LoRA came from."""
     return {
@@ -149,6 +149,7 @@ def run_card(*, settings, model_dir: Path, model_type: str, fmt, character: str,
         "prompt_format": fmt.name,
         "character": character,
         "persona": persona,
+        "greeting": greeting,
         "user_name": settings.user_name,
         "stop_strings": stop_strings,
         "add_eos": settings.add_eos,

@@ -62,6 +62,20 @@ class TrainingData:
         counts = Counter(c.persona for c in self.train if c.character == character and c.persona)
         return counts.most_common(1)[0][0] if counts else ""
 
+    def greeting(self, character: str) -> str:
+        """The greeting of `character`'s card that prepare wrote beside the data ("" when none)."""
+        import yaml
+
+        folder = self.path if self.path.is_dir() else self.path.parent
+        for card in sorted((folder / "characters").glob("*.yaml")):
+            try:
+                fields = yaml.safe_load(card.read_text(encoding="utf-8")) or {}
+            except (OSError, yaml.YAMLError):
+                continue
+            if isinstance(fields, dict) and fields.get("name") == character:
+                return str(fields.get("greeting") or "")
+        return ""
+
     def other_speakers(self, character: str, limit: int = 20) -> list[str]:
         """The names `character` talks to, most frequent first (for stop strings)."""
         counts = Counter(t.speaker for c in self.train for t in c.turns if t.speaker and t.speaker != character)

@@ -197,8 +197,8 @@ def _run_card(plan: RunPlan, result: dict) -> dict:
                          user_name=plan.settings.user_name)
     return artifacts.run_card(
         settings=plan.settings, model_dir=plan.model_dir, model_type=plan.model_type, fmt=plan.fmt,
-        character=character, persona=plan.data.persona(character), stop_strings=plan.fmt.stop_strings(probe),
-        data=plan.data, encode_stats=plan.encode_stats, result=result)
+        character=character, persona=plan.data.persona(character), greeting=plan.data.greeting(character),
+        stop_strings=plan.fmt.stop_strings(probe), data=plan.data, encode_stats=plan.encode_stats, result=result)
 
 
 def _data_name(data: TrainingData) -> str:
