@@ -22,3 +22,30 @@ def corpora() -> Path:
     if not CORPORA.is_dir():
         pytest.skip(f"test corpora not found at {CORPORA}")
     return CORPORA
+
+
+# -- a real OpenAI-compatible server, shared by the style-pair and synthetic-data tests ----------
+
+
+@pytest.fixture(scope="session")
+def chat_model(tmp_path_factory) -> Path:
+    """A tiny random chat model (characterkit.llm.tiny), built once per session."""
+    from characterkit.llm.tiny import make_tiny_chat_model
+
+    return make_tiny_chat_model(tmp_path_factory.mktemp("models") / "tiny-chat")
+
+
+@pytest.fixture(scope="session")
+def llm_server(chat_model, tmp_path_factory):
+    """`transformers serve` on 127.0.0.1 serving `chat_model`, started once per session; tests
+    that kill it must start it again before they end."""
+    from characterkit.llm.serve import LocalServer, serving_available
+
+    if not serving_available():
+        pytest.skip("transformers serve needs fastapi and uvicorn (pip install 'transformers[serving]')")
+    # One request at a time: the length penalty that ends the tiny model's replies is not
+    # supported with --continuous-batching (the benchmark covers concurrent decoding).
+    server = LocalServer(chat_model, continuous_batching=False,
+                         log_path=tmp_path_factory.mktemp("logs") / "server.log")
+    with server:
+        yield server

@@ -1,0 +1,39 @@
+"""Synth tests: a fresh home and a small template. The real OpenAI-compatible server (`llm_server`)
+and its tiny chat model (`chat_model`) come from tests/conftest.py, shared with the style tests."""
+
+from pathlib import Path
+
+import pytest
+
+SMALL_TEMPLATE = """\
+prompt: "Write a {genre} story set in {place}."
+slots:
+  genre: [mystery, comedy, fable]
+  place: [a lighthouse, a train]
+system: "You write short stories about {place}."
+persona: You are a storyteller.
+character: Storyteller
+random_id: true
+generation:
+  temperature: 0.9
+  max_tokens: 64
+"""
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch) -> Path:
+    """A fresh characterkit home: datasets/ and the journal go here."""
+    monkeypatch.setenv("CHARACTERKIT_HOME", str(tmp_path))
+    return tmp_path
+
+
+@pytest.fixture
+def write_template(tmp_path):
+    """write_template(text) -> the path of a template file holding `text` (SMALL_TEMPLATE by default)."""
+
+    def write(text: str = SMALL_TEMPLATE, name: str = "stories.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
