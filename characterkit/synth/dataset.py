@@ -15,11 +15,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from characterkit.export.jsonfiles import SplitFiles
 from characterkit.records import Sample
 from characterkit.synth.filters import Candidate
 
 PROMPT_COMPLETION = "prompt_completion.jsonl"
+PROMPT_COMPLETION_VAL = "prompt_completion.val.jsonl"
 REJECTED = "rejected.jsonl"
 
 
@@ -49,11 +49,16 @@ def write_dataset(folder: Path, samples: list[Sample], dataset_name: str, format
 def write_prompt_completion(folder: Path, samples: list[Sample]) -> list[Path]:
     """`{"prompt", "completion"}` per line: OpenAI's legacy fine-tuning layout, which TRL's
     SFTTrainer also reads as a prompt-completion dataset. The texts are written as they are, with
-    no separator or stop sequence added; validation rows go to prompt_completion.val.jsonl."""
-    files = SplitFiles(folder / PROMPT_COMPLETION)
-    for sample in samples:
-        files.write(sample.split, _encode({"prompt": sample.instruction, "completion": sample.reply}))
-    return files.close()
+    no separator or stop sequence added; validation rows go to prompt_completion.val.jsonl (only
+    written when there are any)."""
+    written = []
+    for split, name in (("train", PROMPT_COMPLETION), ("val", PROMPT_COMPLETION_VAL)):
+        rows = [_encode({"prompt": s.instruction, "completion": s.reply}) for s in samples if s.split == split]
+        if rows or split == "train":
+            path = folder / name
+            path.write_text("".join(row + "\n" for row in rows), encoding="utf-8", newline="\n")
+            written.append(path)
+    return written
 
 
 def write_rejected(folder: Path, rejected: list[tuple[Candidate, str]]) -> Path:
