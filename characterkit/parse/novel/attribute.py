@@ -47,7 +47,7 @@ CONFIDENCE = {
 # or odd distance (the same speaker, or their partner); or the two disagree (the nearer wins).
 TURN_TAKING = {"agree": 0.7, "even": 0.5, "odd": 0.4, "disagree-even": 0.45, "disagree-odd": 0.25}
 # A scene ends when the narration between two quotes runs this long (characters) or holds a heading.
-SCENE_GAP = 1200
+SCENE_GAP = 600
 _SUBJECT_START = re.compile(rf"(?:^|[.!?;]\s+|\b(?:and|but|then|while|when)\s+)(?P<name>{NAME})\s+(?:had\s+|was\s+|[a-z]+ly\s+)?[a-z]+(?:ed|s)?\b")
 
 
