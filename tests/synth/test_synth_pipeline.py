@@ -47,7 +47,7 @@ def test_template_to_filtered_pairs_in_every_export(llm_server, write_template, 
         assert sample["instruction"] == prompts[sample["id"]] and "request id" not in sample["instruction"]
         assert sample["character"] == "Storyteller" and sample["persona"] == "You are a storyteller."
         assert len(sample["reply"]) >= 20 and sample["context"] == []
-        assert (folder / "completions" / f"{sample['id']}.txt").read_text().strip() == sample["reply"]
+        assert (folder / "completions" / f"{sample['id']}.txt").read_bytes().decode() == sample["reply"] + "\n"
     assert {s["split"] for s in samples} <= {"train", "val"}
     rejected = read_jsonl(folder / "rejected.jsonl")
     assert sorted(r["reason"] for r in rejected) == sorted(r for r, n in report["drops"].items() for _ in range(n))
