@@ -25,7 +25,10 @@ def run_demo(epochs: float = 8.0, pretrain_steps: int = 300, say=print) -> dict:
     from characterkit.train.config import FinetuneSettings
     from characterkit.train.finetune import finetune
 
+    import transformers
+
     torch.set_num_threads(1)  # a tiny model: one thread is as fast and does not fight other work
+    transformers.utils.logging.disable_progress_bar()  # weight loading/saving bars; training keeps its own
     say(f"1/4 prepare: {sample_transcript_path().name} -> datasets/{DATASET}")
     report = prepare_dialogue(DialogueSettings(sources=[str(sample_transcript_path())], names=[SAMPLE_CHARACTER],
                                                persona=SAMPLE_PERSONA, dataset=DATASET, val_ratio=0.0))
