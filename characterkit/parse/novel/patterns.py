@@ -70,13 +70,15 @@ _ADVERB = r"(?:[a-z]+ly\s+|again\s+|then\s+|at\s+last\s+|now\s+)?"
 # After the quote: `said Jo`, `said he`, `replied the old man`; or `Jo said`, `she cried`.
 _VERB_FIRST = re.compile(rf"^[\s,;:!?.—–-]*{_ADVERB}{_VERB}(?:\s+(?:out|again|aloud|softly|quietly|presently))?\s+{_SUBJECT}")
 _SUBJECT_FIRST = re.compile(rf"^[\s,;:—–-]*{_SUBJECT}(?:,\s+[a-z][^,\"“”]{{0,40}},)?\s+{_ADVERB}{_VERB}")
+# A sentence end: not the period of a title ('Mr. Collins').
+SENTENCE_END = "".join(f"(?<!\\b{t})(?<!\\b{t.capitalize()})" for t in TITLES) + r"[.!?](?:--|\s+)"
 # Before the quote: `Meg said in an altered tone, "...` or `said Mr. Bennet to his wife, "...`.
+_BEFORE = re.compile(rf"(?:^|{SENTENCE_END}|;\s+|,\s+|—|--)(?:(?P<lead>{_SUBJECT})\s+{_ADVERB}{_VERB}|{_VERB}\s+(?P<trail>{NAME}))(?:[^.!?;\"“”]{{0,60}})?[,:—–-]*\s*$")
 # `was Mrs Smith's answer`, `were the first words of Captain Wentworth` after the quote, and
 # `Mary's reply was,` before it.
 _WORDS = r"(?:answer|reply|remark|words|question|exclamation|cry|consolation|language|reasoning|comment|retort|rejoinder|response|speech|greeting|observation)"
 _POSSESSIVE_AFTER = re.compile(rf"^[\s,;:!?.—–-]*(?:was|were|is|came)\s+(?:(?:the|his|her)\s+(?:[a-z]+\s+)?{_WORDS}\s+of\s+)?(?P<subject>{NAME})(?:['’]s)?\b")
 _POSSESSIVE_BEFORE = re.compile(rf"(?P<subject>{NAME})['’]s\s+(?:[a-z]+\s+)?{_WORDS}\s+(?:was|were)[^.!?\"“”]{{0,30}}[,:—–-]*\s*$")
-_BEFORE = re.compile(rf"(?:^|[.!?;]\s+|,\s+|—|--)(?:(?P<lead>{_SUBJECT})\s+{_ADVERB}{_VERB}|{_VERB}\s+(?P<trail>{NAME}))(?:[^.!?;\"“”]{{0,60}})?[,:—–-]*\s*$")
 
 # A clause that introduces the quote after it: `Mr. Collins joining in, observed,` or
 # `At length Darcy spoke, and in a constrained manner said,` (the last subject before the verb).
@@ -84,10 +86,12 @@ _CLAUSE_SUBJECT = re.compile(
     r"(?:^(?:[A-Z][a-z]+(?:\s+[a-z]+){0,3},\s+|(?:At\s+(?:length|last|once)|Then|Presently|Here|Now|Soon|Afterwards|Meanwhile|Suddenly|Again|Still|So)\s+)"
     rf"|^|,\s+|\b(?:and|but|when|while|then|till|until|as|where|so|heard|hear|for)\s+){_SUBJECT}"
 )
-# A sentence end: not the period of a title ('Mr. Collins').
-SENTENCE_END = "".join(f"(?<!\\b{t})(?<!\\b{t.capitalize()})" for t in TITLES) + r"[.!?](?:--|\s+)"
 _LAST_CLAUSE = re.compile(rf"(?:^|{SENTENCE_END})((?:[^.!?]|(?<=\b(?:Mr|Dr|St))\.|(?<=\bMrs)\.)*)$")
-_SPEECH_VERB = re.compile(rf"\b{_VERB}")
+SPEECH_VERB = re.compile(rf"\b{_VERB}")
+# The name right before the verb, perhaps with a participle clause between: `Mr. Darcy, drawing
+# near Elizabeth, said` (a lower-case word must come before it: a name opening the clause is
+# found by _CLAUSE_SUBJECT, which also knows the words that may lead into it).
+_SUBJECT_OF_VERB = re.compile(rf"(?<=[a-z] )(?P<subject>{NAME})(?:,\s+[a-z][^,;\"“”]{{0,60}},)?\s+{_ADVERB}{_VERB}$")
 
 _NOT_NAMES = {"I", "The", "A", "An", "It", "This", "That", "There", "Then", "But", "And", "Oh", "Yes", "No", "Well",
               "Nobody", "Everybody", "Somebody", "Anybody", "Everyone", "Someone", "Nothing", "All", "Both", "Each"}
@@ -130,10 +134,13 @@ def _introducing_clause(before: str) -> Tag | None:
     if not m or not re.search(r"[,:—–-]\s*$", m.group(1)):
         return None
     clause = m.group(1).strip()
-    verbs = list(_SPEECH_VERB.finditer(clause))
+    verbs = list(SPEECH_VERB.finditer(clause))
     if not verbs:
         return None
     head = clause[: verbs[-1].start()]
+    near = _SUBJECT_OF_VERB.search(clause[: verbs[-1].end()])  # 'did Mr. Bennet say', 'Mr. Darcy, drawing near, said'
+    if near and _tag(near.group("subject"), "before"):
+        return _tag(near.group("subject"), "before")
     tags = [_tag(s.group("subject"), "before") for s in _CLAUSE_SUBJECT.finditer(head)]
     tags = [t for t in reversed(tags) if t is not None]  # the last subject before the verb first
     people = [t for t in tags if t.gender != "?"]  # 'for the present' is no speaker

@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from characterkit.parse.novel.patterns import SPEECH_VERB
+
 DOUBLE = "double"
 SINGLE = "single"
 
@@ -208,6 +210,7 @@ def _join_pieces(text: str, pieces: list[_Piece], paragraphs: list[Paragraph]) -
         joins = previous is not None and (
             previous.runs_on and piece.paragraph == previous.paragraph + 1 and piece.start == paragraphs[piece.paragraph].start + 1
             or same_paragraph and not previous.runs_on and piece.start - previous.end <= MAX_JOIN_GAP
+            and not _second_speech_act(text[previous.end : piece.start])
         )
         span = _trim(text, piece.start, piece.end)
         if span is None:  # an empty pair of marks ('""') or punctuation only
@@ -221,6 +224,13 @@ def _join_pieces(text: str, pieces: list[_Piece], paragraphs: list[Paragraph]) -
     for quote in quotes:
         quote.text = " ".join(" ".join(text[s:e].split()) for s, e in quote.spans)
     return quotes
+
+
+def _second_speech_act(gap: str) -> bool:
+    """`"I mean it," the Turtle replied. And the Gryphon added "Come..."`: a new sentence with its
+    own speech verb between two pieces starts another utterance (maybe another speaker's)."""
+    later = re.split(r"[.!?]\s+(?=[A-Z])", gap.strip(QUOTE_MARKS + " \n"), maxsplit=1)
+    return len(later) == 2 and bool(SPEECH_VERB.search(later[1]))
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:

@@ -27,6 +27,11 @@ def test_speech_verb_with_a_name_or_title():
 def test_the_speaker_introduced_in_the_paragraph_before():
     text = 'Tobias put down his cup, and in a low voice said,\n\n"We leave tonight."\n'
     assert attributed(text) == [("Tobias", "explicit")]
+    other_subject_first = ('Mrs. Holloway sighed over the fire; and when the bell rang, did Mr. Finch\n'
+                           'say to her,\n\n"You are tired."\n')
+    assert attributed(other_subject_first) == [("Mr. Finch", "explicit")]
+    participle = 'Mara looked up; and soon afterwards Tobias, drawing near her, said--\n\n"Come."\n'
+    assert attributed(participle) == [("Tobias", "explicit")]
 
 
 def test_pronoun_resolved_by_gender_in_a_two_person_scene():

@@ -57,6 +57,13 @@ def test_an_unclosed_quote_ends_with_its_paragraph():
     assert pieces(text) == [["I will not go, said Beth."]]
 
 
+def test_a_second_speech_verb_in_the_paragraph_starts_another_utterance():
+    text = '"I mean it," the Turtle replied. And the Gryphon added "Come, tell us."\n'
+    assert pieces(text) == [["I mean it,"], ["Come, tell us."]]
+    same = '"I know," said Jo. She smiled. "I always knew."\n'  # no second speech verb: one utterance
+    assert pieces(same) == [["I know,", "I always knew."]]
+
+
 def test_far_apart_pieces_of_one_paragraph_are_separate_utterances():
     gap = "They walked on. " * 30
     text = f'"Yes," said Jo. {gap}"No," said Meg.\n'
