@@ -1,0 +1,22 @@
+"""The README's main command: the demo runs the whole job in a fresh home folder."""
+
+import json
+
+
+def test_demo_prepares_trains_and_chats_in_a_fresh_home(tmp_path, monkeypatch):
+    from characterkit.demo import DATASET, MODEL, QUESTIONS, run_demo
+
+    monkeypatch.setenv("CHARACTERKIT_HOME", str(tmp_path))
+    said = []
+    where = run_demo(epochs=1, pretrain_steps=20, say=said.append)
+
+    assert (tmp_path / "datasets" / DATASET / "report.json").is_file()
+    assert (tmp_path / "models" / MODEL / "config.json").is_file()
+    card = json.loads((tmp_path / "loras" / DATASET / "characterkit.json").read_text())
+    assert card["character"] == "Mara" and card["persona"] and card["greeting"]
+    assert where["lora"] == str(tmp_path / "loras" / DATASET)
+    chat_lines = "\n".join(said)
+    for question in QUESTIONS:
+        assert f"You: {question}" in chat_lines
+    replies = [line for line in chat_lines.splitlines() if line.strip().startswith("Mara:")]
+    assert len(replies) == len(QUESTIONS)  # each reply is one line: generation stopped at the newline
