@@ -1,10 +1,10 @@
 """An in-process transformers model as a Backend, batching concurrent calls into one `generate`.
 
-Callers use it exactly like the HTTP backend: many threads call `complete`, one request each. The
-requests go into a queue; one worker thread takes whatever is waiting (up to `max_batch`), renders
-each conversation with the tokenizer's chat template, pads on the left and runs a single batched
-`model.generate`. That is the server-side batching an LLM server does, done here, so the same
-`run_concurrent` code drives both backends and `--concurrency 8` means batches of up to 8.
+Callers use it exactly like the HTTP backend: many threads call `complete`, one request each. Each
+caller renders its conversation with the tokenizer's chat template and queues it; one worker thread
+takes what is waiting (up to `max_batch`, waiting up to BATCH_WAIT for more), pads on the left and
+runs a single batched `model.generate`. That is the batching an LLM server does, done here, so the
+same `run_concurrent` code drives both backends and `--concurrency 8` means batches of up to 8.
 
 Requests batch together only when their sampling settings match (temperature, top_p, stop). Each
 keeps its own max_tokens: the batch generates up to the largest and each reply is cut to its own.
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
@@ -23,6 +24,8 @@ from characterkit.llm.base import Backend, Completion, LLMSettings, RequestRejec
 from characterkit.llm.serve import PLAIN_TEMPLATE
 from characterkit.paths import models_dir, resolve_in
 from characterkit.records import Message
+
+BATCH_WAIT = 0.02  # seconds the batching thread waits for more requests after the first
 
 
 @dataclass(eq=False)  # compared by identity: two equal prompts are still two requests
@@ -52,6 +55,7 @@ class TransformersBackend(Backend):
         self.device = settings.device
         self._queue: queue.Queue = queue.Queue()
         self._worker: threading.Thread | None = None
+        self.batches = self.batched_requests = 0  # for the mean batch size
 
     def open(self) -> "TransformersBackend":
         """Load the tokenizer and weights (seconds to minutes), then start the batching thread."""
@@ -113,9 +117,12 @@ class TransformersBackend(Backend):
                 return
             batch = [first] + [r for r in held if r.batch_key() == first.batch_key()][: self.max_batch - 1]
             held = [r for r in held if r not in batch]
+            # Callers whose replies just came back need a moment to send their next request; wait
+            # a little for them, as servers do, or batches shrink to whoever happened to be queued.
+            deadline = time.monotonic() + BATCH_WAIT
             while len(batch) < self.max_batch:
                 try:
-                    nxt = self._queue.get_nowait()
+                    nxt = self._queue.get(timeout=max(deadline - time.monotonic(), 0))
                 except queue.Empty:
                     break
                 if nxt is None:
@@ -128,6 +135,8 @@ class TransformersBackend(Backend):
                 for request in batch:
                     request.future.set_exception(RequestRejected(f"local generation failed: {e}"))
                 continue
+            self.batches += 1
+            self.batched_requests += len(batch)
             for request, completion in zip(batch, results):
                 request.future.set_result(completion)
 

@@ -35,26 +35,29 @@ def run_concurrent(items: Iterable, fn: Callable[[object], dict], concurrency: i
     If `fn` raises, no new calls start, the ones in flight finish (and are journaled), and the
     exception propagates to the caller.
     """
-    done = journal.done if journal is not None else {}
+    done = dict(journal.done) if journal is not None else {}  # what earlier runs finished
     lock = threading.Lock()
 
-    def finish(result: dict, item_id: str | None) -> dict:
+    def finish(item_id: str, result: dict, resumed: bool) -> dict:
         with lock:
-            if journal is not None and item_id is not None:
+            if journal is not None and not resumed:
                 journal.append(item_id, result)
             if on_done is not None:
-                on_done(result, item_id is None)
+                on_done(result, resumed)
         return result
 
     def work(item) -> dict:
-        return finish(fn(item), key(item))
+        return finish(key(item), fn(item), resumed=False)
 
     window: deque[Future | dict] = deque()
     pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="characterkit-llm")
     try:
         for item in items:
             item_id = key(item)
-            window.append(finish(done[item_id], None) if item_id in done else pool.submit(work, item))
+            if item_id in done:
+                window.append(finish(item_id, done[item_id], resumed=True))
+            else:
+                window.append(pool.submit(work, item))
             while len(window) > concurrency * LOOKAHEAD:
                 yield _take(window.popleft())
         while window:

@@ -47,10 +47,14 @@ def prepare_style(settings: StyleSettings) -> dict:
     results, stats = paraphrase_passages(passages, template, settings)
     tone_of, unmapped = _map_tones(passages, results, tones)
     samples = [style_pair(p, r, settings, tone_of[p.id]) for p, r in zip(passages, results) if r["status"] == "ok"]
+    if not samples:
+        reasons = ", ".join(f"{k} {v}" for k, v in Counter(r["reason"] for r in results).most_common())
+        raise UserError(f"no passage got a usable paraphrase ({reasons}); the replies are in {settings.journal_path}. "
+                        "Try another --model or --template, or looser --min-ratio / --max-ratio, with --fresh")
     with atomic.replace_dir(folder) as tmp:
         exports = _write_exports(samples, tmp, settings)
         _write_tutorial_files(tmp, passages, results, samples, tone_of, settings)
-        report = _report(settings, source, passages, results, drops, stats, unmapped, samples, exports, tmp)
+        report = _report(settings, source, passages, results, drops, stats, unmapped, samples, exports)
         report["seconds"] = round(time.perf_counter() - started, 3)
         atomic.write_json(tmp / "report.json", report)
     report["folder"] = str(folder)
@@ -120,7 +124,7 @@ def _write_tutorial_files(folder: Path, passages: list[Passage], results: list[d
 
 
 def _report(settings: StyleSettings, source: dict, passages: list[Passage], results: list[dict], drops: Counter,
-            stats: RunStats, unmapped: Counter, samples: list[Sample], exports: dict, folder: Path) -> dict:
+            stats: RunStats, unmapped: Counter, samples: list[Sample], exports: dict) -> dict:
     skipped = Counter(r["reason"] for r in results if r["status"] != "ok")
     return {
         "dataset": settings.dataset_name,
@@ -158,6 +162,7 @@ def _report(settings: StyleSettings, source: dict, passages: list[Passage], resu
 
 
 def _all_failures(results: list[dict]) -> Counter:
+    """Failed attempts by reason, over every passage (including the ones that succeeded later)."""
     total = Counter()
     for result in results:
         total.update(result["failures"])
@@ -185,11 +190,10 @@ def print_summary(report: dict, console=None) -> None:
         ("wall time", f"{report['seconds']:.1f} s"),
         ("passages / second", f"{llm['passages_per_second']:.2f} (this run, concurrency {llm['concurrency']})"),
         ("tones", _counts(passages["by_tone"]) or "none"),
+        ("tones not in the mapping", _counts(passages["tones_unmapped"]) or "none"),
         ("samples", _counts(report["samples"]["by_split"]) or "0"),
         ("folder", report["folder"]),
     ]
-    if passages["tones_unmapped"]:
-        rows.insert(-2, ("tones kept as said", _counts(passages["tones_unmapped"])))
     for what, value in rows:
         table.add_row(what, str(value))
     console.print(table)

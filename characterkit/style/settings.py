@@ -65,7 +65,7 @@ class StyleSettings:
             raise UserError(f"--max-tokens must be positive, got {self.max_tokens}")
         if not 0.0 <= self.val_ratio < 1.0:
             raise UserError(f"--val-ratio must be in [0, 1), got {self.val_ratio}")
-        self.rules  # checks the ratios
+        ValidationRules(self.min_ratio, self.max_ratio)  # raises on bad ratios
         paths.safe_name(self.dataset_name, "dataset name")
 
     @property

@@ -70,8 +70,9 @@ def check_paraphrase(original: str, paraphrase: str, rules: ValidationRules) -> 
 
 
 def _paragraphs(text: str) -> int:
-    """Non-empty lines: a reply is one paragraph per line, whatever blank lines sit between."""
-    return sum(1 for line in text.splitlines() if line.strip())
+    """Non-empty lines: a reply is one paragraph per line, whatever blank lines sit between.
+    (Split at "\n" only: str.splitlines would also break at form feeds and other controls.)"""
+    return sum(1 for line in text.split("\n") if line.strip())
 
 
 def _normalised(text: str) -> str:

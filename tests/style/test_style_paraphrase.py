@@ -4,15 +4,14 @@ A scripted Backend stands in for the model here, so each reply (good, bad, cut o
 chosen by the test; the same code against a real server is in test_style_pipeline.py.
 """
 
-from pathlib import Path
-
+from characterkit.data import sample_novel_path
 from characterkit.llm import Backend, Completion, RequestRejected
 from characterkit.style.paraphrase import paraphrase_one
 from characterkit.style.passages import Passage
 from characterkit.style.prompts import load_template
 from characterkit.style.settings import StyleSettings
 
-NOVEL = Path(__file__).resolve().parents[2] / "characterkit" / "data" / "sample_novel.txt"
+NOVEL = sample_novel_path()
 PASSAGE = Passage(id="p1", chapter=1, type="description",
                   text="The fog came in the night, as fogs do in that part of the world, without a sound.")
 GOOD = "Tone: eerie\nThe fog rolled in overnight, silently, the way it does in that part of the world."
