@@ -5,7 +5,9 @@ from pathlib import Path
 
 import pytest
 
-NOVEL = Path(__file__).resolve().parents[2] / "characterkit" / "data" / "sample_novel.txt"
+from characterkit.data import sample_novel_path
+
+NOVEL = sample_novel_path()
 
 
 @pytest.fixture
