@@ -2,20 +2,27 @@
 
     attribute(text, quotes, paragraphs, cast) -> [Attribution] (one per quote, same order)
 
-Rules, strongest first (confidences are the precision each rule measured on PDNC, rounded down):
-- explicit:        a speech verb with a name or title: `said Mrs. Holloway`, `Tobias muttered`.
+The rules (the `rule` of each quote in `characterkit quotes --jsonl`), strongest first:
+- explicit:        a speech verb with a name or title: `said Mrs. Holloway`, `Tobias muttered`,
+                   `Mr. Finch, drawing near, said,` ending the paragraph before the quote.
 - narrator:        `I said` in a first-person book: the narrator (the name others call them by).
-- anaphoric:       a speech verb with a pronoun or description (`she said`, `the old man said`),
-                   resolved to the one character of that gender in the scene.
+- described:       a description the cast lists as a name (`said the barman`).
+- epithet:         a description that stands for one character throughout the book (`the doctor`),
+                   learned from a first run where descriptions were resolved like pronouns.
+- anaphoric:       a pronoun (`she said`) naming the one character of that gender the narration
+                   has just named; `anaphoric-guess` when the scene needed turn-taking to choose,
+                   or for a description (`the old man said`, `cried his wife`).
+- explicit-shared: a name two characters share, chosen by who is in the scene.
 - narration:       no speech tag, but the paragraph's narration has a character as subject
                    (`Elizabeth coloured. "..."`).
-- same-paragraph:  a second quote in the paragraph of the previous one: the same speaker.
+- same-paragraph:  a second quote in the paragraph of a decided one: the same speaker.
 - addressed:       the previous quote called someone by name (`"Tell me, Mara, ..."`): Mara answers.
-- turn-taking:     in an exchange, speakers alternate A, B, A, B: filled forward and backward from
-                   the quotes the rules above decided, surer where both directions agree.
-A vocative names the addressee, never the speaker: a guess that lands on the addressee is moved.
-Scenes (conversations) end at chapter headings and long stretches of narration; nothing carries
-over a scene boundary.
+- turn-taking:     in an exchange, speakers alternate A, B, A, B: filled from the nearest decided
+                   turns before and after, surer where both directions agree.
+- unlisted / unattributed: a name the cast does not list / nothing to go by (speaker None).
+A vocative names the addressee, never the speaker: a guess that lands on the addressee is dropped.
+Scenes end at chapter headings and stretches of narration longer than SCENE_GAP; no guess
+crosses a scene boundary.
 """
 
 from __future__ import annotations
@@ -25,7 +32,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from characterkit.parse.novel.cast import Cast, Character
-from characterkit.parse.novel.patterns import NAME, Tag, description_head, narrator_name, quote_tag, vocative_names
+from characterkit.parse.novel.patterns import (NAME, SENTENCE_END, Tag, description_head, narrator_name, quote_tag,
+                                              vocative_names)
 from characterkit.parse.novel.quotes import Around, Paragraph, Quote, narration_around
 
 # Each rule's confidence is the precision it measured on PDNC (12 novels, cast given), rounded
@@ -48,7 +56,7 @@ CONFIDENCE = {
 TURN_TAKING = {"agree": 0.7, "even": 0.5, "odd": 0.4, "disagree-even": 0.45, "disagree-odd": 0.25}
 # A scene ends when the narration between two quotes runs this long (characters) or holds a heading.
 SCENE_GAP = 600
-_SUBJECT_START = re.compile(rf"(?:^|[.!?;]\s+|\b(?:and|but|then|while|when)\s+)(?P<name>{NAME})\s+(?:had\s+|was\s+|[a-z]+ly\s+)?[a-z]+(?:ed|s)?\b")
+_SUBJECT_START = re.compile(rf"(?:^|{SENTENCE_END}|;\s+|\b(?:and|but|then|while|when)\s+)(?P<name>{NAME})\s+(?:had\s+|was\s+|[a-z]+ly\s+)?[a-z]+(?:ed|s)?\b")
 
 
 @dataclass

@@ -20,7 +20,9 @@ interrupted interposed retorted protested urged insisted declared explained sugg
 enquired demanded responded thought pleaded persisted objected agreed assented acquiesced admitted
 ventured concluded proceeded submitted subjoined ejaculated blustered whimpered grumbled pouted
 spoke quoth called wailed moaned breathed counselled warned begged implored entreated commanded
-ordered announced observed mused reflected
+ordered announced observed mused reflected cackled demurred cautioned blubbered lisped simpered
+giggled jeered scoffed
+adding
 """.split()
 SPEECH_PHRASES = ["went on", "broke in", "put in", "struck in", "chimed in", "cried out", "called out"]
 
@@ -70,6 +72,9 @@ _ADVERB = r"(?:[a-z]+ly\s+|again\s+|then\s+|at\s+last\s+|now\s+)?"
 # After the quote: `said Jo`, `said he`, `replied the old man`; or `Jo said`, `she cried`.
 _VERB_FIRST = re.compile(rf"^[\s,;:!?.—–-]*{_ADVERB}{_VERB}(?:\s+(?:out|again|aloud|softly|quietly|presently))?\s+{_SUBJECT}")
 _SUBJECT_FIRST = re.compile(rf"^[\s,;:—–-]*{_SUBJECT}(?:,\s+[a-z][^,\"“”]{{0,40}},)?\s+{_ADVERB}{_VERB}")
+# Any past-tense verb in the tag's shape counts when the tag ends right after it: `" Emma demurred.`,
+# `" blubbered Noah.`, `" Mr. Childers interpreted.` (the verb list cannot hold every verb).
+_ANY_VERB_AFTER = re.compile(rf"^[\s,;:—–-]*(?:{_SUBJECT}\s+{_ADVERB}[a-z]+ed|[a-z]+ed\s+{_SUBJECT.replace('subject', 'inverted')})\s*[.,;:!?—–-]")
 # A sentence end: not the period of a title ('Mr. Collins').
 SENTENCE_END = "".join(f"(?<!\\b{t})(?<!\\b{t.capitalize()})" for t in TITLES) + r"[.!?](?:--|\s+)"
 # Before the quote: `Meg said in an altered tone, "...` or `said Mr. Bennet to his wife, "...`.
@@ -88,10 +93,11 @@ _CLAUSE_SUBJECT = re.compile(
 )
 _LAST_CLAUSE = re.compile(rf"(?:^|{SENTENCE_END})((?:[^.!?]|(?<=\b(?:Mr|Dr|St))\.|(?<=\bMrs)\.)*)$")
 SPEECH_VERB = re.compile(rf"\b{_VERB}")
-# The name right before the verb, perhaps with a participle clause between: `Mr. Darcy, drawing
-# near Elizabeth, said` (a lower-case word must come before it: a name opening the clause is
-# found by _CLAUSE_SUBJECT, which also knows the words that may lead into it).
-_SUBJECT_OF_VERB = re.compile(rf"(?<=[a-z] )(?P<subject>{NAME})(?:,\s+[a-z][^,;\"“”]{{0,60}},)?\s+{_ADVERB}{_VERB}$")
+# The name right before the verb, perhaps with a participle clause or auxiliaries between:
+# `Mr. Darcy, drawing near Elizabeth, said`, `Emma could not help saying` (a lower-case word
+# must come before it: a name opening the clause is found by _CLAUSE_SUBJECT).
+_AUXILIARY = r"(?:\s+(?:could|would|did|had|was|were|not|help|began|to|then|soon|at\s+once|presently)){0,4}"
+_SUBJECT_OF_VERB = re.compile(rf"(?<=[a-z] )(?P<subject>{NAME})(?:,\s+[a-z][^,;\"“”]{{0,60}},)?{_AUXILIARY}\s+{_ADVERB}{_VERB}$")
 
 _NOT_NAMES = {"I", "The", "A", "An", "It", "This", "That", "There", "Then", "But", "And", "Oh", "Yes", "No", "Well",
               "Nobody", "Everybody", "Somebody", "Anybody", "Everyone", "Someone", "Nothing", "All", "Both", "Each"}
@@ -119,6 +125,9 @@ def speech_tag(after: str, before: str = "") -> Tag | None:
         tag = _tag(m.group("subject"), "after")
         if tag:
             return tag
+    m = _ANY_VERB_AFTER.match(head)
+    if m and _tag(m.group("subject") or m.group("inverted"), "after"):
+        return _tag(m.group("subject") or m.group("inverted"), "after")
     m = _BEFORE.search(before[-160:])
     if m:
         return _tag(m.group("lead") or m.group("trail"), "before")

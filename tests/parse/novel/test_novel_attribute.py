@@ -19,9 +19,11 @@ def test_speech_verb_with_a_name_or_title():
     text = ('"Sit down," said Mrs. Holloway.\n\n'
             '"I would rather stand," Tobias muttered.\n\n'
             'Mara Holloway replied in a whisper, "Then stand."\n\n'
-            '"Enough," was Mr. Finch\'s answer.\n')
-    assert attributed(text) == [("Mrs. Holloway", "explicit"), ("Tobias", "explicit"),
-                                ("Mara", "explicit"), ("Mr. Finch", "explicit")]
+            '"Enough," was Mr. Finch\'s answer.\n\n'
+            '"Enough?" Tobias scoffed.\n\n'
+            '"Quite enough," interposed Mr. Finch.\n')
+    assert attributed(text) == [("Mrs. Holloway", "explicit"), ("Tobias", "explicit"), ("Mara", "explicit"),
+                                ("Mr. Finch", "explicit"), ("Tobias", "explicit"), ("Mr. Finch", "explicit")]
 
 
 def test_the_speaker_introduced_in_the_paragraph_before():
