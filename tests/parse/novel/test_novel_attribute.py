@@ -20,8 +20,8 @@ def test_speech_verb_with_a_name_or_title():
             '"I would rather stand," Tobias muttered.\n\n'
             'Mara Holloway replied in a whisper, "Then stand."\n\n'
             '"Enough," was Mr. Finch\'s answer.\n\n'
-            '"Enough?" Tobias scoffed.\n\n'
-            '"Quite enough," interposed Mr. Finch.\n')
+            '"Enough?" Tobias grunted.\n\n'
+            '"Quite enough," snorted Mr. Finch.\n')
     assert attributed(text) == [("Mrs. Holloway", "explicit"), ("Tobias", "explicit"), ("Mara", "explicit"),
                                 ("Mr. Finch", "explicit"), ("Tobias", "explicit"), ("Mr. Finch", "explicit")]
 
