@@ -4,6 +4,7 @@
     samples.jsonl             -> Sample rows (id, character, context, reply, ..., split)
     *.json / *.jsonl rows     -> detected by keys: messages | conversations (sharegpt) |
                                  instruction+output (alpaca) | input+output (legacy) |
+                                 prompt+completion (legacy OpenAI, `prepare synth`) |
                                  text with <human>:/<bot>: | text (plain documents)
     *.txt                     -> plain text, cut into token windows later (style training)
 
@@ -201,6 +202,8 @@ def detect_format(row: dict, path: Path) -> str:
         return "alpaca"
     if {"input", "output"} <= keys:
         return "legacy"
+    if {"prompt", "completion"} <= keys:
+        return "prompt_completion"
     if "text" in keys:
         return "human_bot" if _HUMAN_BOT.search(str(row["text"])) else "text"
     raise UserError(f"unknown dataset format (keys: {', '.join(sorted(keys))}); expected a characterkit export",
@@ -272,6 +275,12 @@ def _from_alpaca(row: dict, character: str | None):
                        persona=row.get("system") or "", instruction=row["instruction"].strip())
 
 
+def _from_prompt_completion(row: dict, character: str | None):
+    """Legacy OpenAI {"prompt","completion"} rows (what `prepare synth` writes): the prompt is the task."""
+    yield Conversation(character=character or "Assistant", reply=row["completion"].strip(),
+                       instruction=row["prompt"].strip())
+
+
 def _from_human_bot(row: dict, character: str | None):
     meta = row.get("metadata") or {}
     pieces = _HUMAN_BOT.split(row["text"])[1:]  # [role, text, role, text, ...]
@@ -281,7 +290,8 @@ def _from_human_bot(row: dict, character: str | None):
 
 
 READERS = {"samples": _from_sample, "legacy": _from_legacy, "messages": _from_messages,
-           "sharegpt": _from_sharegpt, "alpaca": _from_alpaca, "human_bot": _from_human_bot}
+           "sharegpt": _from_sharegpt, "alpaca": _from_alpaca, "human_bot": _from_human_bot,
+           "prompt_completion": _from_prompt_completion}
 
 
 def _named(line: str) -> Turn:

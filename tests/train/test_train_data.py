@@ -36,6 +36,15 @@ def test_sharegpt_gives_one_conversation_per_reply_with_earlier_replies_as_turns
     assert second.turns == [Turn("Tobias", "Hello."), Turn("Mara", "Hm."), Turn("Tobias", "Letters?")]
 
 
+def test_prompt_completion_rows_train_the_completion_after_the_prompt(home):
+    path = write(home / "prompt_completion.jsonl", [{"prompt": "Write a haiku about rain.", "completion": " Soft rain.\n"}])
+    data = read_training_data(str(path), character="Poet")
+    (conv,) = data.train
+    assert data.format == "prompt_completion"
+    assert (conv.character, conv.instruction, conv.reply, conv.turns) == ("Poet", "Write a haiku about rain.",
+                                                                          "Soft rain.", [])
+
+
 def test_validation_sibling_and_held_out_share(home):
     rows = [{"instruction": f"Say {i}.", "input": "", "output": f"{i}."} for i in range(10)]
     write(home / "datasets" / "a" / "alpaca.json", rows)
