@@ -76,7 +76,7 @@ def test_a_folder_prefers_samples_jsonl_and_fingerprints_change_with_content(dat
 
 
 @pytest.mark.parametrize("rows, message", [
-    ([{"prompt": "a", "completion": "b"}], "unknown dataset format"),
+    ([{"question": "a", "answer": "b"}], "unknown dataset format"),
     ([{"input": "a"}, {"input": "b", "output": "c"}], "unknown dataset format"),
     ([{"messages": "not a list"}], "row 1 does not look like the messages format"),
 ])
