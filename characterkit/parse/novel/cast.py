@@ -190,7 +190,7 @@ def scan_cast(text: str, quotes=None, paragraphs=None) -> Cast:
     forms = _candidate_forms(tags, mentions)
     genders = _pronoun_votes(narration, namelike, forms)
     groups = _merge_forms(forms, tags, genders)
-    characters = [_character(forms, tags, mentions, genders) for forms in groups]
+    characters = [_character(group, tags, mentions, genders) for group in groups]
     characters = [c for c in characters if c.count >= MIN_TAGS or c.count and _mentioned(c, mentions) >= MIN_MENTIONS]
     narrator = narrator_name([q.text for q in quotes], quote_tags)
     if narrator and Cast(characters).get(narrator) is None:  # nobody writes `said Watson` in Watson's story
