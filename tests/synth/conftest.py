@@ -29,6 +29,13 @@ def home(tmp_path, monkeypatch) -> Path:
 
 
 @pytest.fixture
+def small_template() -> str:
+    """SMALL_TEMPLATE's text, for tests that write a variant of it (a fixture, because `from conftest
+    import` finds whichever conftest module Python loaded first when several folders run together)."""
+    return SMALL_TEMPLATE
+
+
+@pytest.fixture
 def write_template(tmp_path):
     """write_template(text) -> the path of a template file holding `text` (SMALL_TEMPLATE by default)."""
 

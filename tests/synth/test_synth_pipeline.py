@@ -69,11 +69,10 @@ def test_a_rerun_with_other_filters_sends_no_request(llm_server, write_template,
     assert report["llm"]["generated_this_run"] == 2 and report["llm"]["resumed_from_journal"] == 4
 
 
-def test_other_generation_settings_refuse_the_journal_until_fresh(llm_server, write_template, home, capsys):
-    from conftest import SMALL_TEMPLATE
-
+def test_other_generation_settings_refuse_the_journal_until_fresh(llm_server, write_template, small_template, home,
+                                                                 capsys):
     assert synth(llm_server, write_template(), "--sample", "2") == 0
-    hotter = write_template(SMALL_TEMPLATE.replace("temperature: 0.9", "temperature: 1.2"))
+    hotter = write_template(small_template.replace("temperature: 0.9", "temperature: 1.2"))
     capsys.readouterr()
     assert synth(llm_server, hotter, "--sample", "2") == 2
     err = capsys.readouterr().err

@@ -42,10 +42,8 @@ def test_a_sample_is_seeded_and_a_subset(write_template):
     assert expand_prompts(template, sample=100, seed=0)[1].chosen == 6  # more than there are: all of them
 
 
-def test_per_prompt_repeats_get_their_own_ids(write_template):
-    from conftest import SMALL_TEMPLATE
-
-    template = load_template(write_template(SMALL_TEMPLATE + "per_prompt: 3\n"))
+def test_per_prompt_repeats_get_their_own_ids(write_template, small_template):
+    template = load_template(write_template(small_template + "per_prompt: 3\n"))
     items, _ = expand_prompts(template, None, 0)
     assert len(items) == 18 and len({i.id for i in items}) == 18
     assert [i.repeat for i in items[:3]] == [0, 1, 2] and len({i.prompt for i in items[:3]}) == 1
