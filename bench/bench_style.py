@@ -48,7 +48,7 @@ def one_run(novel: Path, passages, llm: LLMSettings, max_tokens: int, journal: P
                              max_tokens=max_tokens, journal=str(journal), fresh=True, progress=False)
     results, stats = paraphrase_passages(passages, load_template("plain"), settings)
     return {"concurrency": llm.concurrency, "seconds": round(stats.seconds, 2),
-            "passages_per_second": round(stats.passages_per_second, 3),
+            "passages_per_second": round(stats.per_second, 3),
             "completion_tokens": sum(r["completion_tokens"] for r in results),
             "ok": stats.ok, "skipped": stats.skipped}
 

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from characterkit.llm.base import BACKEND_NAMES, Backend, Completion, LLMSettings, RequestRejected
 from characterkit.llm.journal import Journal
-from characterkit.llm.runner import run_concurrent
+from characterkit.llm.runner import RunStats, run_concurrent, run_journaled, token_totals
 
-__all__ = ["BACKENDS", "BACKEND_NAMES", "Backend", "Completion", "Journal", "LLMSettings", "RequestRejected", "open_backend",
-           "run_concurrent"]
+__all__ = ["BACKENDS", "BACKEND_NAMES", "Backend", "Completion", "Journal", "LLMSettings", "RequestRejected", "RunStats",
+           "open_backend", "run_concurrent", "run_journaled", "token_totals"]
 
 
 def _openai(settings: LLMSettings) -> Backend:

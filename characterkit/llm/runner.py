@@ -5,6 +5,12 @@
                                      key=lambda p: p.id):
             ...   # results arrive in input order; items already in the journal are not rerun
 
+    results, stats = run_journaled(passages, paraphrase_one, llm_settings, journal_path, settings,
+                                   key=lambda p: p.id, unit="passage", desc="paraphrasing")
+
+`run_journaled` is the whole run the style and synth pipelines share: open the backend, open the
+journal, run with a progress bar, time it, and turn a dead backend into a "resume" message.
+
 Threads, not asyncio: the work is waiting on a server (or on the local backend's batching
 thread), and plain functions are easier to read, test and reuse than coroutines.
 """
@@ -12,10 +18,15 @@ thread), and plain functions are easier to read, test and reuse than coroutines.
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
 
+from characterkit.errors import UserError
+from characterkit.llm.base import Backend, LLMSettings
 from characterkit.llm.journal import Journal
 
 LOOKAHEAD = 4  # items submitted ahead per worker, so one slow item does not idle the others
@@ -70,3 +81,98 @@ def run_concurrent(items: Iterable, fn: Callable[[object], dict], concurrency: i
 
 def _take(slot: Future | dict) -> dict:
     return slot.result() if isinstance(slot, Future) else slot
+
+
+@dataclass
+class RunStats:
+    """What one `run_journaled` run did; results taken from the journal count in `resumed` only.
+
+    A pipeline that wants more tallies subclasses it: `count` sees each result computed this run,
+    `postfix` gives the figures the progress bar shows.
+    """
+
+    done: int = 0
+    resumed: int = 0
+    request_retries: int = 0  # transient failures retried by the backend, this run
+    seconds: float = 0.0
+    model: str = ""
+
+    @property
+    def per_second(self) -> float:
+        return self.done / self.seconds if self.seconds > 0 else 0.0
+
+    def count(self, result: dict) -> None:
+        """Tally one result computed this run (beyond `done`, which the runner counts)."""
+
+    def postfix(self) -> dict:
+        """Figures for the progress bar after each result; none by default."""
+        return {}
+
+
+def run_journaled(items: list, fn: Callable[[object, Backend], dict], llm: LLMSettings, journal_path: Path,
+                  settings: dict, *, key: Callable[[object], str], stats: RunStats | None = None, fresh: bool = False,
+                  progress: bool = True, unit: str = "item", desc: str = "") -> tuple[list[dict], RunStats]:
+    """`fn(item, backend)` for every item through the backend `llm` opens, journaled in `journal_path`:
+    one result per item, in item order; items finished by an earlier run are not sent again.
+
+    settings: what the results depend on; the journal records it with the backend and the model
+        actually used, and refuses to resume a run made under other values. fresh: delete the
+        journal first. stats: filled in as results come (a RunStats subclass for more tallies).
+    unit, desc: the progress bar's unit ("passage") and label; the unit, plural, also names the
+        items in the error below.
+    Raises UserError when the backend becomes unusable (server gone, ...), saying how much is saved.
+    """
+    from characterkit.llm import open_backend  # the registry lives in the package, which imports this module
+
+    if fresh:
+        journal_path.unlink(missing_ok=True)
+    stats = stats if stats is not None else RunStats()
+    with open_backend(llm) as backend:
+        stats.model = backend.model
+        journal_settings = {**settings, "backend": llm.backend, "model": backend.model}
+        with Journal(journal_path, journal_settings) as journal:
+            bar = _Progress(len(items), backend, stats, unit, desc, enabled=progress)
+            started = time.perf_counter()
+            try:
+                results = list(run_concurrent(items, lambda item: fn(item, backend), concurrency=llm.concurrency,
+                                              journal=journal, key=key, on_done=bar.update))
+            except UserError as e:
+                raise UserError(f"{e}. {len(journal.done)} of {len(items)} {unit}s are saved in {journal.path}; "
+                                "run the same command again to resume") from None
+            finally:
+                stats.seconds = time.perf_counter() - started
+                stats.request_retries = backend.retries
+                bar.close()
+    return results, stats
+
+
+def token_totals(results: list[dict]) -> dict:
+    """Prompt and completion tokens over results that carry `prompt_tokens` / `completion_tokens`."""
+    return {"prompt": sum(r["prompt_tokens"] for r in results),
+            "completion": sum(r["completion_tokens"] for r in results)}
+
+
+class _Progress:
+    """A tqdm bar over items (resumed ones count at once) that keeps `stats` up to date."""
+
+    def __init__(self, total: int, backend: Backend, stats: RunStats, unit: str, desc: str, enabled: bool):
+        from tqdm import tqdm
+
+        self.backend, self.stats = backend, stats
+        self.bar = tqdm(total=total, unit=unit, desc=desc, disable=not enabled, dynamic_ncols=True)
+
+    def update(self, result: dict, resumed: bool) -> None:
+        stats = self.stats
+        if resumed:
+            stats.resumed += 1
+        else:
+            stats.done += 1
+            stats.count(result)
+        stats.request_retries = self.backend.retries
+        postfix = stats.postfix()
+        if postfix:
+            self.bar.set_postfix(**postfix, refresh=False)
+        self.bar.update(1)
+
+    def close(self) -> None:
+        self.bar.close()

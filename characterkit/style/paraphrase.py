@@ -1,4 +1,4 @@
-"""Paraphrase passages with an LLM: validated, retried, concurrent, journaled, with a progress bar.
+"""Paraphrase passages with an LLM: validated, retried, concurrent, journaled (`llm.run_journaled`).
 
     results, stats = paraphrase_passages(passages, template, settings)
 
@@ -13,12 +13,10 @@ passage is skipped with its last reason. A result is a plain dict (it goes into 
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from characterkit.errors import UserError
-from characterkit.llm import Backend, Journal, RequestRejected, open_backend, run_concurrent
+from characterkit.llm import Backend, RequestRejected, RunStats, run_journaled
 from characterkit.style.passages import Passage
 from characterkit.style.prompts import ParaphraseTemplate, parse_reply
 from characterkit.style.settings import StyleSettings
@@ -26,22 +24,23 @@ from characterkit.style.validate import check_paraphrase
 
 
 @dataclass
-class RunStats:
-    """What one run did (resumed results count in `resumed`, not in the others)."""
+class ParaphraseStats(RunStats):
+    """What one run did, with the paraphrase tallies the progress bar shows (this run only)."""
 
-    done: int = 0
     ok: int = 0
     skipped: int = 0
-    resumed: int = 0
     validation_retries: int = 0  # attempts beyond the first, this run
-    request_retries: int = 0  # transient HTTP failures retried by the backend, this run
-    seconds: float = 0.0
-    model: str = ""
     failures: Counter = field(default_factory=Counter)
 
-    @property
-    def passages_per_second(self) -> float:
-        return self.done / self.seconds if self.seconds > 0 else 0.0
+    def count(self, result: dict) -> None:
+        self.ok += result["status"] == "ok"
+        self.skipped += result["status"] != "ok"
+        self.validation_retries += result["attempts"] - 1
+        self.failures.update(result["failures"])
+
+    def postfix(self) -> dict:
+        return {"ok": self.ok, "skipped": self.skipped, "resumed": self.resumed,
+                "retries": self.validation_retries + self.request_retries}
 
 
 def paraphrase_one(passage: Passage, backend: Backend, template: ParaphraseTemplate,
@@ -75,67 +74,21 @@ def paraphrase_one(passage: Passage, backend: Backend, template: ParaphraseTempl
     return result
 
 
-def journal_settings(settings: StyleSettings, template: ParaphraseTemplate, model: str) -> dict:
-    """What a paraphrase depends on: a journal written under other values is not reused."""
-    return {"author": settings.author, "backend": settings.llm.backend, "model": model,
-            "template": template.describe(), "max_retries": settings.max_retries,
+def journal_settings(settings: StyleSettings, template: ParaphraseTemplate) -> dict:
+    """What a paraphrase depends on (besides the model): a journal written under other values is not reused."""
+    return {"author": settings.author, "template": template.describe(), "max_retries": settings.max_retries,
             "temperature": settings.temperature, "max_tokens": settings.max_tokens, "seed": settings.seed,
             "min_ratio": settings.min_ratio, "max_ratio": settings.max_ratio,
             "reject_phrases": list(settings.reject_phrases)}
 
 
 def paraphrase_passages(passages: list[Passage], template: ParaphraseTemplate,
-                        settings: StyleSettings) -> tuple[list[dict], RunStats]:
+                        settings: StyleSettings) -> tuple[list[dict], ParaphraseStats]:
     """One result per passage, in passage order; finished passages of an earlier run are reused.
 
     Raises UserError when the backend becomes unusable (server gone, ...), saying how much is saved.
     """
-    journal_path = settings.journal_path
-    if settings.fresh:
-        journal_path.unlink(missing_ok=True)
-    stats = RunStats()
-    with open_backend(settings.llm) as backend:
-        stats.model = backend.model
-        with Journal(journal_path, journal_settings(settings, template, backend.model)) as journal:
-            progress = _Progress(len(passages), backend, stats, enabled=settings.progress)
-            started = time.perf_counter()
-            try:
-                results = list(run_concurrent(
-                    passages, lambda p: paraphrase_one(p, backend, template, settings),
-                    concurrency=settings.llm.concurrency, journal=journal, key=lambda p: p.id,
-                    on_done=progress.update))
-            except UserError as e:
-                raise UserError(f"{e}. {len(journal.done)} of {len(passages)} passages are saved in {journal.path}; "
-                                "run the same command again to resume") from None
-            finally:
-                stats.seconds = time.perf_counter() - started
-                stats.request_retries = backend.retries
-                progress.close()
-    return results, stats
-
-
-class _Progress:
-    """A tqdm bar: passages done (resumed ones count at once), with ok, skipped and retries."""
-
-    def __init__(self, total: int, backend: Backend, stats: RunStats, enabled: bool):
-        from tqdm import tqdm
-
-        self.backend, self.stats = backend, stats
-        self.bar = tqdm(total=total, unit="passage", desc="paraphrasing", disable=not enabled, dynamic_ncols=True)
-
-    def update(self, result: dict, resumed: bool) -> None:
-        stats = self.stats
-        if resumed:
-            stats.resumed += 1
-        else:
-            stats.done += 1
-            stats.ok += result["status"] == "ok"
-            stats.skipped += result["status"] != "ok"
-            stats.validation_retries += result["attempts"] - 1
-            stats.failures.update(result["failures"])
-        self.bar.set_postfix(ok=stats.ok, skipped=stats.skipped, resumed=stats.resumed,
-                             retries=stats.validation_retries + self.backend.retries, refresh=False)
-        self.bar.update(1)
-
-    def close(self) -> None:
-        self.bar.close()
+    return run_journaled(passages, lambda passage, backend: paraphrase_one(passage, backend, template, settings),
+                         settings.llm, settings.journal_path, journal_settings(settings, template),
+                         key=lambda passage: passage.id, stats=ParaphraseStats(), fresh=settings.fresh,
+                         progress=settings.progress, unit="passage", desc="paraphrasing")

@@ -21,8 +21,9 @@ from pathlib import Path
 
 from characterkit import atomic, paths
 from characterkit.errors import UserError
+from characterkit.llm import token_totals
 from characterkit.records import Sample, Turn
-from characterkit.style.paraphrase import RunStats, paraphrase_passages
+from characterkit.style.paraphrase import ParaphraseStats, paraphrase_passages
 from characterkit.style.passages import Passage, split_passages
 from characterkit.style.prompts import load_template
 from characterkit.style.settings import StyleSettings
@@ -124,7 +125,7 @@ def _write_tutorial_files(folder: Path, passages: list[Passage], results: list[d
 
 
 def _report(settings: StyleSettings, source: dict, passages: list[Passage], results: list[dict], drops: Counter,
-            stats: RunStats, unmapped: Counter, samples: list[Sample], exports: dict) -> dict:
+            stats: ParaphraseStats, unmapped: Counter, samples: list[Sample], exports: dict) -> dict:
     skipped = Counter(r["reason"] for r in results if r["status"] != "ok")
     return {
         "dataset": settings.dataset_name,
@@ -147,11 +148,10 @@ def _report(settings: StyleSettings, source: dict, passages: list[Passage], resu
             "validation_failures": dict(Counter(_all_failures(results)).most_common()),
             "validation_retries_this_run": stats.validation_retries,
             "request_retries_this_run": stats.request_retries,
-            "tokens": {"prompt": sum(r["prompt_tokens"] for r in results),
-                       "completion": sum(r["completion_tokens"] for r in results)},
+            "tokens": token_totals(results),
             "paraphrased_this_run": stats.done,
             "paraphrase_seconds": round(stats.seconds, 3),
-            "passages_per_second": round(stats.passages_per_second, 3),
+            "passages_per_second": round(stats.per_second, 3),
         },
         "samples": {"total": len(samples), "by_split": dict(Counter(s.split for s in samples))},
         "exports": exports,

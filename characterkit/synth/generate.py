@@ -1,4 +1,4 @@
-"""Ask the LLM for one completion per prompt: concurrent, retried, journaled, with a progress bar.
+"""Ask the LLM for one completion per prompt: concurrent, retried, journaled (`llm.run_journaled`).
 
     results, stats = generate_completions(items, template, llm_settings, journal_path, seed)
 
@@ -14,29 +14,10 @@ The journal holds raw completions only, so changing a filter and running again c
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
-from characterkit.errors import UserError
-from characterkit.llm import Backend, Journal, LLMSettings, RequestRejected, open_backend, run_concurrent
+from characterkit.llm import Backend, LLMSettings, RequestRejected, RunStats, run_journaled
 from characterkit.synth.template import PromptItem, SynthTemplate
-
-
-@dataclass
-class RunStats:
-    """What one run did; results taken from the journal count in `resumed` only."""
-
-    done: int = 0
-    resumed: int = 0
-    rejected_by_server: int = 0
-    request_retries: int = 0  # transient HTTP failures retried by the backend, this run
-    seconds: float = 0.0
-    model: str = ""
-
-    @property
-    def per_second(self) -> float:
-        return self.done / self.seconds if self.seconds > 0 else 0.0
 
 
 def generate_one(item: PromptItem, backend: Backend, template: SynthTemplate, seed: int) -> dict:
@@ -53,9 +34,9 @@ def generate_one(item: PromptItem, backend: Backend, template: SynthTemplate, se
             "prompt_tokens": reply.prompt_tokens, "completion_tokens": reply.completion_tokens}
 
 
-def journal_settings(template: SynthTemplate, llm: LLMSettings, model: str, seed: int) -> dict:
-    """What a completion depends on: a journal written under other values is not reused."""
-    return {"kind": "synth", "backend": llm.backend, "model": model, "seed": seed, "template": template.describe()}
+def journal_settings(template: SynthTemplate, seed: int) -> dict:
+    """What a completion depends on (besides the model): a journal written under other values is not reused."""
+    return {"kind": "synth", "seed": seed, "template": template.describe()}
 
 
 def generate_completions(items: list[PromptItem], template: SynthTemplate, llm: LLMSettings, journal_path: Path,
@@ -64,44 +45,6 @@ def generate_completions(items: list[PromptItem], template: SynthTemplate, llm: 
 
     Raises UserError when the backend becomes unusable (server gone, ...), saying how much is saved.
     """
-    if fresh:
-        journal_path.unlink(missing_ok=True)
-    stats = RunStats()
-    with open_backend(llm) as backend:
-        stats.model = backend.model
-        with Journal(journal_path, journal_settings(template, llm, backend.model, seed)) as journal:
-            bar = _Progress(len(items), stats, enabled=progress)
-            started = time.perf_counter()
-            try:
-                results = list(run_concurrent(items, lambda item: generate_one(item, backend, template, seed),
-                                              concurrency=llm.concurrency, journal=journal, key=lambda item: item.id,
-                                              on_done=bar.update))
-            except UserError as e:
-                raise UserError(f"{e}. {len(journal.done)} of {len(items)} completions are saved in {journal.path}; "
-                                "run the same command again to resume") from None
-            finally:
-                stats.seconds = time.perf_counter() - started
-                stats.request_retries = backend.retries
-                bar.close()
-    return results, stats
-
-
-class _Progress:
-    """A tqdm bar over requests (resumed ones count at once)."""
-
-    def __init__(self, total: int, stats: RunStats, enabled: bool):
-        from tqdm import tqdm
-
-        self.stats = stats
-        self.bar = tqdm(total=total, unit="prompt", desc="generating", disable=not enabled, dynamic_ncols=True)
-
-    def update(self, result: dict, resumed: bool) -> None:
-        if resumed:
-            self.stats.resumed += 1
-        else:
-            self.stats.done += 1
-            self.stats.rejected_by_server += result["status"] != "ok"
-        self.bar.update(1)
-
-    def close(self) -> None:
-        self.bar.close()
+    return run_journaled(items, lambda item, backend: generate_one(item, backend, template, seed), llm, journal_path,
+                         journal_settings(template, seed), key=lambda item: item.id, fresh=fresh, progress=progress,
+                         unit="completion", desc="generating")

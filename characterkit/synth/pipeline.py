@@ -16,9 +16,10 @@ from pathlib import Path
 
 from characterkit import atomic
 from characterkit.errors import UserError
+from characterkit.llm import RunStats, token_totals
 from characterkit.synth.dataset import synth_sample, write_dataset, write_review_files
 from characterkit.synth.filters import Candidate, filter_candidates
-from characterkit.synth.generate import RunStats, generate_completions
+from characterkit.synth.generate import generate_completions
 from characterkit.synth.pair import describe_unmatched, match_files, read_pair_file
 from characterkit.synth.report import length_distribution
 from characterkit.synth.settings import OutputSettings, PairSettings, SynthSettings
@@ -101,8 +102,7 @@ def _llm_report(settings: SynthSettings, template: SynthTemplate, results: list[
     return {**settings.llm.describe(), "model": stats.model, "concurrency": settings.llm.concurrency,
             "resumed_from_journal": stats.resumed, "generated_this_run": stats.done,
             "request_retries_this_run": stats.request_retries,
-            "tokens": {"prompt": sum(r["prompt_tokens"] for r in results),
-                       "completion": sum(r["completion_tokens"] for r in results)},
+            "tokens": token_totals(results),
             "generation": vars(template.generation), "seconds": round(stats.seconds, 3),
             "requests_per_second": round(stats.per_second, 3)}
 

@@ -1,11 +1,15 @@
-"""run_concurrent: input order, bounded concurrency, journal skips, errors stop the run."""
+"""run_concurrent: input order, bounded concurrency, journal skips, errors stop the run; run_journaled:
+the backend, the journal and the stats around it."""
 
+import json
 import threading
 import time
 
 import pytest
 
-from characterkit.llm import Journal, run_concurrent
+import characterkit.llm
+from characterkit.errors import UserError
+from characterkit.llm import Backend, Journal, LLMSettings, RunStats, run_concurrent, run_journaled
 
 
 class Gauge:
@@ -65,3 +69,51 @@ def test_an_error_stops_new_work_keeps_finished_work_and_propagates(tmp_path):
     assert len(done) < 99  # the run stopped instead of trying everything
     with Journal(path, {}) as journal:  # and every finished item is on disk
         assert set(journal.done) == done
+
+
+class NamedBackend(Backend):
+    """A backend that only has a model name: the functions under test make no requests."""
+
+    model = "stub-model"
+
+    def open(self):
+        return self
+
+
+class Tally(RunStats):
+    def count(self, result: dict) -> None:
+        self.model_seen = result["model"]
+
+
+def test_run_journaled_records_the_model_and_resumes_from_the_journal(tmp_path, monkeypatch):
+    monkeypatch.setitem(characterkit.llm.BACKENDS, "openai", lambda settings: NamedBackend())
+    path = tmp_path / "run.journal.jsonl"
+
+    def run(items):
+        return run_journaled(items, lambda item, backend: {"item": item, "model": backend.model}, LLMSettings(),
+                             path, {"task": "squares"}, key=str, stats=Tally(), progress=False)
+
+    results, stats = run(range(4))
+    assert [r["item"] for r in results] == [0, 1, 2, 3] and (stats.done, stats.resumed) == (4, 0)
+    assert stats.model == stats.model_seen == "stub-model"
+    header = json.loads(path.read_text().splitlines()[0])
+    assert header["settings"] == {"task": "squares", "backend": "openai", "model": "stub-model"}
+    results, stats = run(range(6))
+    assert [r["item"] for r in results] == list(range(6)) and (stats.done, stats.resumed) == (2, 4)
+
+
+def test_run_journaled_says_how_much_is_saved_when_the_backend_dies(tmp_path, monkeypatch):
+    monkeypatch.setitem(characterkit.llm.BACKENDS, "openai", lambda settings: NamedBackend())
+
+    def fn(item, backend):
+        if item == 3:
+            raise UserError("server gone")
+        return {"item": item}
+
+    path = tmp_path / "run.journal.jsonl"
+    with pytest.raises(UserError) as err:
+        run_journaled(list(range(50)), fn, LLMSettings(concurrency=1), path, {}, key=str, progress=False,
+                      unit="passage")
+    with Journal(path, {"backend": "openai", "model": "stub-model"}) as journal:
+        saved = len(journal.done)
+    assert str(err.value).startswith(f"server gone. {saved} of 50 passages are saved in {path}")
