@@ -6,7 +6,7 @@
 Each format is a writer registered by name in `EXPORTS`:
 
     writer = Writer(folder, dataset_name)
-    writer.write(sample)        # once per sample, in stream order
+    writer.write(view)          # once per sample, in stream order: view = render.Rendered(sample)
     files = writer.close()      # finish the files (close JSON arrays), return the paths written
 
 Writers hold one row at a time (character cards keep a few lines per character), so a dataset of
@@ -27,6 +27,7 @@ from characterkit.export.chat import HumanBotWriter, OpenAIWriter, WebuiChatWrit
 from characterkit.export.jsonfiles import JsonLinesFile
 from characterkit.export.legacy import ProcessedDatasetWriter, WebuiLegacyWriter
 from characterkit.export.llama_factory import LlamaFactoryWriter
+from characterkit.export.render import Rendered, encode
 from characterkit.export.webui_install import install_into_webui
 from characterkit.records import Sample
 
@@ -47,8 +48,8 @@ class SamplesWriter:
     def __init__(self, folder: Path, dataset_name: str):
         self.file = JsonLinesFile(Path(folder) / "samples.jsonl")
 
-    def write(self, sample: Sample) -> None:
-        self.file.write(sample.to_dict())
+    def write(self, view: Rendered) -> None:
+        self.file.write(encode(view.sample.to_dict()))
 
     def close(self) -> list[Path]:
         self.file.close()
@@ -83,6 +84,7 @@ def export_samples(samples: Iterable[Sample], folder, dataset_name: str,
     folder.mkdir(parents=True, exist_ok=True)
     writers = [SamplesWriter(folder, dataset_name)] + [cls(folder, dataset_name) for cls in chosen]
     for sample in samples:
+        view = Rendered(sample)  # the text the writers share, built once per sample
         for writer in writers:
-            writer.write(sample)
+            writer.write(view)
     return {writer.name: writer.close() for writer in writers}

@@ -21,7 +21,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from characterkit.export.render import default_persona, one_line
+from characterkit.export.render import Rendered, default_persona, one_line
 from characterkit.paths import slug
 from characterkit.records import Sample
 
@@ -116,7 +116,8 @@ class CharacterWriter:
         self.dataset_name = dataset_name
         self.notes: dict[str, CardNotes] = {}
 
-    def write(self, sample: Sample) -> None:
+    def write(self, view: Rendered) -> None:
+        sample = view.sample
         if sample.character not in self.notes:
             self.notes[sample.character] = CardNotes(sample.character)
         self.notes[sample.character].add(sample)

@@ -10,39 +10,36 @@
 from __future__ import annotations
 
 from characterkit.export.jsonfiles import RowWriter
-from characterkit.export.render import reply_text, system_text, user_text
-from characterkit.records import Sample
+from characterkit.export.render import Rendered, encode, row_template
 
-
-def chat_messages(sample: Sample) -> list[dict]:
-    """[system, user, assistant]: always ends with the assistant message (the reply)."""
-    return [
-        {"role": "system", "content": system_text(sample)},
-        {"role": "user", "content": user_text(sample)},
-        {"role": "assistant", "content": reply_text(sample)},
-    ]
+# [system, user, assistant]: always ends with the assistant message (the reply).
+MESSAGES_ROW = row_template({"messages": [
+    {"role": "system", "content": "{system}"},
+    {"role": "user", "content": "{user}"},
+    {"role": "assistant", "content": "{reply}"},
+]})
 
 
 class WebuiChatWriter(RowWriter):
     name = "webui"
     file_name = "webui-chat.json"
 
-    def row(self, sample: Sample) -> dict:
-        return {"messages": chat_messages(sample)}
+    def row(self, view: Rendered) -> str:
+        return MESSAGES_ROW.format_map(view.fields)
 
 
 class OpenAIWriter(RowWriter):
     name = "openai"
     file_name = "openai.jsonl"
 
-    def row(self, sample: Sample) -> dict:
-        return {"messages": chat_messages(sample)}
+    def row(self, view: Rendered) -> str:
+        return MESSAGES_ROW.format_map(view.fields)
 
 
 class HumanBotWriter(RowWriter):
     name = "human-bot"
     file_name = "human_bot.jsonl"
 
-    def row(self, sample: Sample) -> dict:
-        text = f"<human>: {user_text(sample)}\n<bot>: {reply_text(sample)}"
-        return {"text": text, "metadata": {"source": sample.source, "character": sample.character}}
+    def row(self, view: Rendered) -> str:
+        text = f"<human>: {view.user}\n<bot>: {view.reply}"
+        return encode({"text": text, "metadata": {"source": view.sample.source, "character": view.sample.character}})

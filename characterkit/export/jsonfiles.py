@@ -1,18 +1,26 @@
 """Streaming JSON writers: rows go to disk one at a time, so memory does not grow with the dataset.
 
 A JSON array is written as `[`, the rows joined by a separator, `]`; a JSON Lines file as one row
-per line. `SplitFiles` pairs a training file with its validation sibling (`alpaca.json` ->
-`alpaca.val.json`), which is created only when the first validation row arrives.
+per line. Rows arrive already encoded (`render.encode` or a row template). `SplitFiles` pairs a
+training file with its validation sibling (`alpaca.json` -> `alpaca.val.json`), which is created
+only when the first validation row arrives.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from characterkit.records import Sample
+from characterkit.export.render import Rendered
 
 SPLITS = ("train", "val")
+# Rows are small and many (ten files, a row each per sample): a large buffer saves most of the
+# per-row cost of writing them.
+WRITE_BUFFER = 1 << 20
+
+
+def _open(path: Path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return open(path, "w", encoding="utf-8", newline="\n", buffering=WRITE_BUFFER)
 
 
 class JsonArrayFile:
@@ -22,15 +30,12 @@ class JsonArrayFile:
         self.path = path
         self.rows = 0
         self._separator = separator
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = open(path, "w", encoding="utf-8", newline="\n")
+        self._file = _open(path)
         self._file.write("[")
 
-    def write(self, row: dict) -> None:
-        if self.rows:
-            self._file.write(self._separator)
-        # ensure_ascii=False: non-ASCII text stays readable, as the legacy script wrote it.
-        self._file.write(json.dumps(row, ensure_ascii=False))
+    def write(self, row_json: str) -> None:
+        """Append one encoded row."""
+        self._file.write(self._separator + row_json if self.rows else row_json)
         self.rows += 1
 
     def close(self) -> None:
@@ -44,11 +49,11 @@ class JsonLinesFile:
     def __init__(self, path: Path):
         self.path = path
         self.rows = 0
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = open(path, "w", encoding="utf-8", newline="\n")
+        self._file = _open(path)
 
-    def write(self, row: dict) -> None:
-        self._file.write(json.dumps(row, ensure_ascii=False) + "\n")
+    def write(self, row_json: str) -> None:
+        """Append one encoded row."""
+        self._file.write(row_json + "\n")
         self.rows += 1
 
     def close(self) -> None:
@@ -74,12 +79,12 @@ class SplitFiles:
     def _open(self, path: Path) -> JsonArrayFile | JsonLinesFile:
         return JsonLinesFile(path) if path.suffix == ".jsonl" else JsonArrayFile(path, self._separator)
 
-    def write(self, split: str, row: dict) -> None:
+    def write(self, split: str, row_json: str) -> None:
         if split not in SPLITS:
             raise ValueError(f"sample split must be one of {SPLITS}, got {split!r}")
         if split not in self.files:
             self.files[split] = self._open(val_sibling(self._path))
-        self.files[split].write(row)
+        self.files[split].write(row_json)
 
     @property
     def has_val(self) -> bool:
@@ -92,9 +97,9 @@ class SplitFiles:
 
 
 class RowWriter:
-    """A writer that turns each Sample into one row of one file (plus its `.val` sibling).
+    """A writer that turns each sample into one row of one file (plus its `.val` sibling).
 
-    Subclasses set `name` (the registry name) and `file_name`, and implement `row(sample)`.
+    Subclasses set `name` (the registry name) and `file_name`, and implement `row(view)`.
     """
 
     name = ""
@@ -106,11 +111,12 @@ class RowWriter:
         self.dataset_name = dataset_name
         self.files = SplitFiles(self.folder / self.file_name, self.separator)
 
-    def row(self, sample: Sample) -> dict:
+    def row(self, view: Rendered) -> str:
+        """The sample's row, encoded."""
         raise NotImplementedError
 
-    def write(self, sample: Sample) -> None:
-        self.files.write(sample.split, self.row(sample))
+    def write(self, view: Rendered) -> None:
+        self.files.write(view.sample.split, self.row(view))
 
     def close(self) -> list[Path]:
         return self.files.close()

@@ -13,8 +13,7 @@ import json
 from pathlib import Path
 
 from characterkit.export.jsonfiles import RowWriter
-from characterkit.export.render import legacy_pair
-from characterkit.records import Sample
+from characterkit.export.render import Rendered
 
 # `input` ends with the cue "Mara:" and `output` is the bare reply, so the space goes in the
 # template; the trailing newline is the end marker the chat stops on (as in prompts.PygmalionFormat).
@@ -28,8 +27,8 @@ class ProcessedDatasetWriter(RowWriter):
     file_name = "processed_dataset.json"
     separator = ", "  # json.dump's own separator: the whole array stays on one line
 
-    def row(self, sample: Sample) -> dict:
-        return legacy_pair(sample)
+    def row(self, view: Rendered) -> str:
+        return view.legacy_row
 
 
 class WebuiLegacyWriter(RowWriter):
@@ -38,8 +37,8 @@ class WebuiLegacyWriter(RowWriter):
     name = "webui-legacy"
     file_name = "webui-legacy.json"
 
-    def row(self, sample: Sample) -> dict:
-        return legacy_pair(sample)
+    def row(self, view: Rendered) -> str:
+        return view.legacy_row
 
     def close(self) -> list[Path]:
         files = super().close()

@@ -14,24 +14,29 @@ import json
 from pathlib import Path
 
 from characterkit.export.jsonfiles import SplitFiles, val_sibling
-from characterkit.export.render import context_lines, input_text, reply_text, system_text, user_text
-from characterkit.records import Sample
+from characterkit.export.render import Rendered, encode, input_text, row_template
 
 ALPACA_COLUMNS = {"prompt": "instruction", "query": "input", "response": "output", "system": "system"}
 SHAREGPT_COLUMNS = {"messages": "conversations", "system": "system"}
 
+# Dialogue: the context lines (the user text) are the instruction, the input is empty.
+ALPACA_ROW = row_template({"instruction": "{user}", "input": "", "output": "{reply}", "system": "{system}"})
+ALPACA_INSTRUCTION_ROW = row_template({"instruction": "{instruction}", "input": "{input}", "output": "{reply}",
+                                       "system": "{system}"})
+SHAREGPT_ROW = row_template({"conversations": [{"from": "human", "value": "{user}"}, {"from": "gpt", "value": "{reply}"}],
+                             "system": "{system}"})
 
-def alpaca_row(sample: Sample) -> dict:
-    if sample.instruction:
-        instruction, query = sample.instruction.strip(), input_text(sample)
-    else:
-        instruction, query = context_lines(sample), ""
-    return {"instruction": instruction, "input": query, "output": reply_text(sample), "system": system_text(sample)}
+
+def alpaca_row(view: Rendered) -> str:
+    sample = view.sample
+    if not sample.instruction:
+        return ALPACA_ROW.format_map(view.fields)
+    return ALPACA_INSTRUCTION_ROW.format(instruction=encode(sample.instruction.strip()),
+                                         input=encode(input_text(sample)), **view.fields)
 
 
-def sharegpt_row(sample: Sample) -> dict:
-    conversations = [{"from": "human", "value": user_text(sample)}, {"from": "gpt", "value": reply_text(sample)}]
-    return {"conversations": conversations, "system": system_text(sample)}
+def sharegpt_row(view: Rendered) -> str:
+    return SHAREGPT_ROW.format_map(view.fields)
 
 
 class LlamaFactoryWriter:
@@ -43,9 +48,9 @@ class LlamaFactoryWriter:
         self.alpaca = SplitFiles(self.folder / "alpaca.json")
         self.sharegpt = SplitFiles(self.folder / "sharegpt.json")
 
-    def write(self, sample: Sample) -> None:
-        self.alpaca.write(sample.split, alpaca_row(sample))
-        self.sharegpt.write(sample.split, sharegpt_row(sample))
+    def write(self, view: Rendered) -> None:
+        self.alpaca.write(view.sample.split, alpaca_row(view))
+        self.sharegpt.write(view.sample.split, sharegpt_row(view))
 
     def close(self) -> list[Path]:
         has_val = self.alpaca.has_val
