@@ -1,7 +1,8 @@
 """`prepare dialogue`: sources -> Lines -> Samples -> datasets/NAME/ (every export + report.json).
 
-Two streaming passes over the sources: the first counts speakers (to resolve --name, choose the
-display spelling of each name and pick --all-speakers), the second builds and writes the samples.
+Two passes, one parse: the first parses every source, counts its speakers (to resolve --name,
+choose the display spelling of each name and pick --all-speakers) and parks the Lines in a
+temporary file (`parse.spool`); the second reads the Lines back, builds and writes the samples.
 Nothing is held in memory but the context window, the duplicate digests and the counters.
 """
 
@@ -15,61 +16,75 @@ from pathlib import Path
 from characterkit import atomic, paths
 from characterkit.config import DialogueSettings
 from characterkit.errors import UserError
-from characterkit.records import Sample
+from characterkit.records import SPEECH, Line, Sample
 from characterkit.samples import Drop, DropCounter, SampleFilter, assign_split, build_samples
 
 
 def prepare_dialogue(settings: DialogueSettings) -> dict:
     """Write the dataset folder for `settings` atomically and return its report (also report.json)."""
     from characterkit.export import export_samples, get_exports, install_into_webui
-    from characterkit.parse import scan_speakers
+    from characterkit.parse.spool import LineSpool
 
     started = time.perf_counter()
     get_exports(settings.formats)  # an unknown format name fails before any reading or writing
-    table = scan_speakers(settings.sources, fmt=settings.format, aliases=settings.aliases)
-    characters = _choose_characters(settings, table)
-    name = paths.safe_name(settings.dataset or characters[0], "dataset name")
-    folder = _output_folder(settings, name)
+    with LineSpool() as spool:
+        table, parsed = _parse_sources(settings, spool)
+        characters = _choose_characters(settings, table)
+        name = paths.safe_name(settings.dataset or characters[0], "dataset name")
+        folder = _output_folder(settings, name)
 
-    drops = DropCounter()
-    sources: list[dict] = []
-    written = Counter()
-    samples = _samples(settings, table, set(characters), drops, sources, written)
-    with atomic.replace_dir(folder) as tmp:
-        exports = export_samples(samples, tmp, name, settings.formats)
-        report = {
-            "dataset": name,
-            "kind": "dialogue",
-            "characters": characters,
-            "sources": sources,
-            "speakers": table.to_dict(),
-            "samples": {"total": sum(written.values()), **_by_split_and_character(written)},
-            "drops": drops.as_dict(),
-            "exports": {fmt: [str(Path(f).relative_to(tmp)) for f in files] for fmt, files in exports.items()},
-            "settings": settings.to_dict(),
-            "seconds": round(time.perf_counter() - started, 3),
-        }
-        if report["samples"]["total"] == 0:
-            raise UserError(f"no samples were written for {', '.join(characters)}: every line was dropped "
-                            f"({_drops_line(drops)}); try a smaller --min-words or --min-confidence")
-        atomic.write_json(tmp / "report.json", report)
+        drops = DropCounter()
+        for source in parsed:
+            drops.update(source.drops)
+        written = Counter()
+        samples = _samples(settings, spool, table, set(characters), drops, written)
+        with atomic.replace_dir(folder) as tmp:
+            exports = export_samples(samples, tmp, name, settings.formats)
+            report = {
+                "dataset": name,
+                "kind": "dialogue",
+                "characters": characters,
+                "sources": [source.report() for source in parsed],
+                "speakers": table.to_dict(),
+                "samples": {"total": sum(written.values()), **_by_split_and_character(written)},
+                "drops": drops.as_dict(),
+                "exports": {fmt: [str(Path(f).relative_to(tmp)) for f in files] for fmt, files in exports.items()},
+                "settings": settings.to_dict(),
+                "seconds": round(time.perf_counter() - started, 3),
+            }
+            if report["samples"]["total"] == 0:
+                raise UserError(f"no samples were written for {', '.join(characters)}: every line was dropped "
+                                f"({_drops_line(drops)}); try a smaller --min-words or --min-confidence")
+            atomic.write_json(tmp / "report.json", report)
     if settings.into_webui:
         report["into_webui"] = [str(p) for p in install_into_webui(folder, settings.into_webui, name)]
     report["folder"] = str(folder)
     return report
 
 
-def _samples(settings: DialogueSettings, speakers, characters: set[str], drops: DropCounter, sources: list[dict],
-             written: Counter) -> Iterator[Sample]:
-    """The second pass: every kept sample with its split, counting drops and writes as it goes."""
-    from characterkit.parse import parse_source
+def _parse_sources(settings: DialogueSettings, spool) -> tuple:
+    """The first pass: each source parsed once into a section of `spool` (in order), its speakers
+    counted. Returns the SpeakerTable and each source's ParsedSource (format, drops, report)."""
+    from characterkit.parse import SpeakerTable, parse_source
 
-    keep = SampleFilter(min_words=settings.min_words)
+    table = SpeakerTable(settings.aliases)
+    parsed = []
     for path in settings.sources:
-        parsed = parse_source(path, fmt=settings.format, speakers=speakers, aliases=settings.aliases,
+        source = parse_source(path, fmt=settings.format, aliases=settings.aliases,
                               keep_narration=settings.keep_narration, strip_actions=settings.strip_actions,
                               keep_stage_directions=settings.keep_stage_directions)
-        for item in build_samples(parsed, characters, settings.rounds, persona=settings.persona,
+        spool.add(source.scan(table))
+        parsed.append(source)
+    return table, parsed
+
+
+def _samples(settings: DialogueSettings, spool, speakers, characters: set[str], drops: DropCounter,
+             written: Counter) -> Iterator[Sample]:
+    """The second pass: every kept sample with its split, counting drops and writes as it goes."""
+    keep = SampleFilter(min_words=settings.min_words)
+    for section in range(len(spool)):  # one per source: the context window starts empty in each
+        lines = _displayed(spool.read(section), speakers)
+        for item in build_samples(lines, characters, settings.rounds, persona=settings.persona,
                                   min_confidence=settings.min_confidence):
             reason = item.reason if isinstance(item, Drop) else keep.reason_to_drop(item)
             if reason:
@@ -78,8 +93,27 @@ def _samples(settings: DialogueSettings, speakers, characters: set[str], drops: 
             item.split = assign_split(item.id, settings.val_ratio, settings.seed)
             written[(item.split, item.character)] += 1
             yield item
-        drops.update(parsed.drops)
-        sources.append(parsed.report())
+
+
+def _displayed(lines: Iterator[Line], speakers) -> Iterator[Line]:
+    """`lines` with each speaker shown in its display spelling (the table now counts every source)."""
+    names: dict[str, str] = {}
+    for line in lines:
+        if line.kind == SPEECH and line.speaker is not None:  # a novel's unattributed quote has none
+            name = names.get(line.speaker)
+            if name is None:
+                name = names[line.speaker] = speakers.display(line.speaker)
+            line.speaker = name
+        yield line
+
+
+def cast_aliases(cast_file: str | None) -> dict[str, str]:
+    """{alias: name} for every alias in a cast file ({} without one)."""
+    if not cast_file:
+        return {}
+    from characterkit.parse.novel.cast import load_cast
+
+    return {alias: person.name for person in load_cast(cast_file) for alias in person.aliases if alias != person.name}
 
 
 def _choose_characters(settings: DialogueSettings, table) -> list[str]:

@@ -1,6 +1,7 @@
 """Transcripts -> Lines: speaker tags in three formats, found by name or detected.
 
-    parse_source(path) -> ParsedSource   iterate it for Line(speaker, text, kind, source, lineno)
+    parse_source(path) -> ParsedSource   iterate it for Line(speaker, text, kind, source, lineno),
+                                         or .scan(table) to count the speakers in the same read
     scan_speakers(paths) -> SpeakerTable the cheap first pass: who speaks, how often, how spelled
     FORMATS                              the parsers by name: inline, ownline, chatlog, novel
 
@@ -125,11 +126,28 @@ class ParsedSource:
         speakers = self.speakers
         if speakers is None:  # display spellings need whole-file counts: one cheap pass first
             speakers = scan_speakers(self.path, self.fmt, **vars(self.options))
+        yield from self._read(speakers.display)
+
+    def scan(self, table: SpeakerTable) -> Iterator[Line]:
+        """Iterate with speakers as spelled in the source, counting each speech into `table`.
+
+        What `scan_speakers` and an iteration take two reads of the file for, in one: for a caller
+        that keeps the Lines (prepare spools them) and spells names once every source is counted.
+        Records the format and drops in `table` too, and fails as `scan_speakers` does.
+        """
+        for line in self._read(_as_spelled, fmt_in_error=True):
+            if line.kind == SPEECH and line.speaker is not None:  # a novel's unattributed quote has none
+                table.add(line.speaker, self.path, line.lineno)
+            yield line
+        table.formats[self.path] = self.format
+        table.drops.update(self.drops)
+
+    def _read(self, display: Callable[[str], str], fmt_in_error: bool = False) -> Iterator[Line]:
         text = _open(self.path)
         self.drops.clear()
         self.kinds.clear()
         self.format, raw = _parse(text.lines(), self.fmt, self.options, self.path, self.drops)
-        for line in _finish(raw, speakers.display, self.path):
+        for line in _finish(raw, display, self.path, self.format if fmt_in_error else ""):
             self.kinds[line.kind] += 1
             yield line
         self.reading = _as_dict(text.info)
@@ -189,8 +207,9 @@ def _parse(lines: SourceLines, fmt: str, options: ParseOptions, source: str,
     return name, get_format(name)(chain(head, lines), options, source, drops)
 
 
-def _finish(raw: Iterable[Line], display: Callable[[str], str], source: str) -> Iterator[Line]:
-    """Display names for speakers; no BREAK first, last or twice in a row; UserError if nobody spoke."""
+def _finish(raw: Iterable[Line], display: Callable[[str], str], source: str, fmt: str = "") -> Iterator[Line]:
+    """Display names for speakers; no BREAK first, last or twice in a row; UserError if nobody spoke
+    (naming `fmt` as the format it was read as, when given)."""
     names: dict[str, str] = {}
     pending_break: Line | None = None
     started = spoken = False
@@ -211,7 +230,11 @@ def _finish(raw: Iterable[Line], display: Callable[[str], str], source: str) -> 
             line.speaker = name
         yield line
     if not spoken:
-        raise _no_tags(source, "")
+        raise _no_tags(source, fmt)
+
+
+def _as_spelled(name: str) -> str:
+    return name
 
 
 def _no_tags(source: str, fmt: str, where: str = "") -> UserError:

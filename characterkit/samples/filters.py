@@ -33,7 +33,7 @@ class SampleFilter:
         reply = sample.reply.strip()
         if not reply:
             return "empty"
-        if len(reply.split()) < self.min_words:
+        if self.min_words > 1 and len(reply.split()) < self.min_words:  # a non-blank reply has 1 word
             return "too_short"
         digest = _digest(sample)
         if digest in self._seen:
@@ -43,9 +43,8 @@ class SampleFilter:
 
 
 def _digest(sample: Sample) -> bytes:
-    h = hashlib.blake2b(digest_size=16)
-    h.update(sample.character.encode())
+    parts = [sample.character]
     for turn in sample.context:
-        h.update(b"\x00" + (turn.speaker or "").encode() + b"\x01" + turn.text.encode())
-    h.update(b"\x02" + sample.instruction.encode() + b"\x03" + sample.reply.encode())
-    return h.digest()
+        parts += ("\x00", turn.speaker or "", "\x01", turn.text)
+    parts += ("\x02", sample.instruction, "\x03", sample.reply)
+    return hashlib.blake2b("".join(parts).encode(), digest_size=16).digest()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from characterkit.records import BREAK, NARRATION, SPEECH, Line, Sample, Turn
@@ -42,7 +43,7 @@ def build_samples(lines: Iterable[Line], characters: set[str], rounds: int = 5, 
                 yield Drop("uncertain", line)
             else:
                 yield Sample(
-                    id=f"{source_id or Path(line.source).stem}-{line.lineno}",
+                    id=f"{source_id or _stem(line.source)}-{line.lineno}",
                     character=line.speaker,
                     context=list(window),
                     reply=line.text,
@@ -53,3 +54,9 @@ def build_samples(lines: Iterable[Line], characters: set[str], rounds: int = 5, 
         speaker = line.speaker if line.kind == SPEECH else None
         if line.kind in (SPEECH, NARRATION):
             window.append(Turn(speaker, line.text))
+
+
+@lru_cache(maxsize=256)
+def _stem(source: str) -> str:
+    """The file name without its suffix: the id prefix of the samples from `source` (memoised)."""
+    return Path(source).stem
