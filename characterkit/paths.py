@@ -23,6 +23,23 @@ def datasets_dir() -> Path:
     return home() / "datasets"
 
 
+def dataset_folder(name: str, output_dir: str | None = None) -> Path:
+    """Where a dataset is written: `output_dir` when given, else datasets/NAME."""
+    return Path(output_dir) if output_dir else datasets_dir() / name
+
+
+def check_output_folder(folder: Path) -> None:
+    """Raise UserError when `folder` exists as a file: a dataset folder is replaced whole, a file never."""
+    if folder.exists() and not folder.is_dir():
+        raise UserError("output path exists and is a file, not a folder", path=folder)
+
+
+def journal_path(folder: Path, journal: str | None = None) -> Path:
+    """Where an LLM run that builds `folder` records its finished work: `journal` when given, else
+    .NAME.journal.jsonl beside the folder, so rebuilding the folder keeps it."""
+    return Path(journal) if journal else folder.parent / f".{folder.name}.journal.jsonl"
+
+
 def loras_dir() -> Path:
     return home() / "loras"
 

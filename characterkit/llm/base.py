@@ -20,7 +20,7 @@ with exponential backoff and counted in `backend.retries`.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from characterkit.errors import UserError
 from characterkit.records import Message
@@ -87,6 +87,13 @@ class LLMSettings:
 
 
 BACKEND_NAMES = ("openai", "local")
+
+
+def settings_dict(settings) -> dict:
+    """`asdict(settings)` for report.json, its `llm` field (an LLMSettings) described: never the API key."""
+    row = asdict(settings)
+    row["llm"] = settings.llm.describe()
+    return row
 
 
 class Backend:

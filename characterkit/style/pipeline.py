@@ -42,8 +42,7 @@ def prepare_style(settings: StyleSettings) -> dict:
     tones = ToneMap.load(settings.tones)
     passages, drops, source = read_passages(settings)
     folder = settings.folder
-    if folder.exists() and not folder.is_dir():
-        raise UserError("output path exists and is a file, not a folder", path=folder)
+    paths.check_output_folder(folder)
 
     results, stats = paraphrase_passages(passages, template, settings)
     tone_of, unmapped = _map_tones(passages, results, tones)

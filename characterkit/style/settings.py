@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from characterkit import paths
 from characterkit.errors import UserError
-from characterkit.llm.base import LLMSettings
+from characterkit.llm.base import LLMSettings, settings_dict
 from characterkit.style.validate import ValidationRules
 
 
@@ -78,15 +78,11 @@ class StyleSettings:
 
     @property
     def folder(self) -> Path:
-        return Path(self.output_dir) if self.output_dir else paths.datasets_dir() / self.dataset_name
+        return paths.dataset_folder(self.dataset_name, self.output_dir)
 
     @property
     def journal_path(self) -> Path:
-        if self.journal:
-            return Path(self.journal)
-        return self.folder.parent / f".{self.folder.name}.journal.jsonl"
+        return paths.journal_path(self.folder, self.journal)
 
     def to_dict(self) -> dict:
-        row = asdict(self)
-        row["llm"] = self.llm.describe()  # never the API key
-        return row
+        return settings_dict(self)

@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from characterkit import atomic
+from characterkit import atomic, paths
 from characterkit.errors import UserError
 from characterkit.llm import RunStats, token_totals
 from characterkit.synth.dataset import synth_sample, write_dataset, write_review_files
@@ -35,7 +35,7 @@ def prepare_synth(settings: SynthSettings) -> dict:
     template = load_template(settings.template)
     settings.filters.check_slots(template.slots)
     items, expansion = expand_prompts(template, settings.sample, settings.output.seed)
-    _check_folder(settings.folder)
+    paths.check_output_folder(settings.folder)
     results, stats = generate_completions(items, template, settings.llm, settings.journal_path,
                                           seed=settings.output.seed, fresh=settings.fresh, progress=settings.progress)
     candidates, server_drops = _candidates(items, results)
@@ -75,7 +75,7 @@ def pair_folders(settings: PairSettings) -> dict:
     if not matched.pairs:
         raise UserError(f"no completion has a prompt file of the same name in {settings.prompts_dir}",
                         path=settings.completions_dir)
-    _check_folder(settings.folder)
+    paths.check_output_folder(settings.folder)
     candidates = [Candidate(id=name, prompt=read_pair_file(prompt), completion=read_pair_file(completion),
                             meta={"prompt_file": str(prompt), "completion_file": str(completion)})
                   for name, prompt, completion in matched.pairs]
@@ -139,11 +139,6 @@ def _finish(folder: Path, samples: list, rejected: list, output: OutputSettings,
                                       rejected if output.keep_rejected else None)
     report["seconds"] = round(time.perf_counter() - started, 3)
     atomic.write_json(folder / "report.json", report)
-
-
-def _check_folder(folder: Path) -> None:
-    if folder.exists() and not folder.is_dir():
-        raise UserError("output path exists and is a file, not a folder", path=folder)
 
 
 def _counts(counts: Counter) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from characterkit import paths
 from characterkit.errors import UserError
-from characterkit.llm.base import LLMSettings
+from characterkit.llm.base import LLMSettings, settings_dict
 from characterkit.synth.filters import FilterSettings
 
 
@@ -67,18 +67,14 @@ class SynthSettings:
 
     @property
     def folder(self) -> Path:
-        return Path(self.output.output_dir) if self.output.output_dir else paths.datasets_dir() / self.dataset_name
+        return paths.dataset_folder(self.dataset_name, self.output.output_dir)
 
     @property
     def journal_path(self) -> Path:
-        if self.journal:
-            return Path(self.journal)
-        return self.folder.parent / f".{self.folder.name}.journal.jsonl"
+        return paths.journal_path(self.folder, self.journal)
 
     def to_dict(self) -> dict:
-        row = asdict(self)
-        row["llm"] = self.llm.describe()  # never the API key
-        return row
+        return settings_dict(self)
 
 
 @dataclass
@@ -111,7 +107,7 @@ class PairSettings:
 
     @property
     def folder(self) -> Path:
-        return Path(self.output.output_dir) if self.output.output_dir else paths.datasets_dir() / self.dataset_name
+        return paths.dataset_folder(self.dataset_name, self.output.output_dir)
 
     def to_dict(self) -> dict:
         return asdict(self)
