@@ -28,6 +28,7 @@ from characterkit.style.passages import Passage, split_passages
 from characterkit.style.prompts import load_template
 from characterkit.style.settings import StyleSettings
 from characterkit.style.tones import ToneMap
+from characterkit.summary import counts_line, print_table
 
 INSTRUCTION = "Rephrase the following text in the style of {author}:"
 
@@ -48,7 +49,7 @@ def prepare_style(settings: StyleSettings) -> dict:
     tone_of, unmapped = _map_tones(passages, results, tones)
     samples = [style_pair(p, r, settings, tone_of[p.id]) for p, r in zip(passages, results) if r["status"] == "ok"]
     if not samples:
-        reasons = ", ".join(f"{k} {v}" for k, v in Counter(r["reason"] for r in results).most_common())
+        reasons = counts_line(dict(Counter(r["reason"] for r in results).most_common()))
         raise UserError(f"no passage got a usable paraphrase ({reasons}); the replies are in {settings.journal_path}. "
                         "Try another --model or --template, or looser --min-ratio / --max-ratio, with --fresh")
     with atomic.replace_dir(folder) as tmp:
@@ -170,33 +171,20 @@ def _all_failures(results: list[dict]) -> Counter:
 
 def print_summary(report: dict, console=None) -> None:
     """The report as a table on the terminal (rich)."""
-    from rich.console import Console
-    from rich.table import Table
-
-    console = console or Console()
     passages, llm = report["passages"], report["llm"]
-    table = Table(title=f"{report['dataset']}: style pairs for {report['author']}", show_header=False)
-    table.add_column("what", style="bold")
-    table.add_column("value", overflow="fold")
     rows = [
         ("passages", passages["total"]),
         ("paraphrased", passages["paraphrased"]),
-        ("skipped", _counts(passages["skipped"]) or "none"),
+        ("skipped", counts_line(passages["skipped"]) or "none"),
         ("from the journal", passages["resumed_from_journal"]),
-        ("paragraphs dropped", _counts(report["drops"]) or "none"),
+        ("paragraphs dropped", counts_line(report["drops"]) or "none"),
         ("retries", f"{llm['validation_retries_this_run']} validation, {llm['request_retries_this_run']} request"),
         ("tokens", f"{llm['tokens']['prompt']} prompt, {llm['tokens']['completion']} completion"),
         ("wall time", f"{report['seconds']:.1f} s"),
         ("passages / second", f"{llm['passages_per_second']:.2f} (this run, concurrency {llm['concurrency']})"),
-        ("tones", _counts(passages["by_tone"]) or "none"),
-        ("tones not in the mapping", _counts(passages["tones_unmapped"]) or "none"),
-        ("samples", _counts(report["samples"]["by_split"]) or "0"),
+        ("tones", counts_line(passages["by_tone"]) or "none"),
+        ("tones not in the mapping", counts_line(passages["tones_unmapped"]) or "none"),
+        ("samples", counts_line(report["samples"]["by_split"]) or "0"),
         ("folder", report["folder"]),
     ]
-    for what, value in rows:
-        table.add_row(what, str(value))
-    console.print(table)
-
-
-def _counts(counts: dict) -> str:
-    return ", ".join(f"{k or '(none)'} {v}" for k, v in counts.items())
+    print_table(f"{report['dataset']}: style pairs for {report['author']}", rows, console)

@@ -23,6 +23,7 @@ from characterkit.synth.generate import generate_completions
 from characterkit.synth.pair import describe_unmatched, match_files, read_pair_file
 from characterkit.synth.report import length_distribution
 from characterkit.synth.settings import OutputSettings, PairSettings, SynthSettings
+from characterkit.summary import counts_line
 from characterkit.synth.template import PromptItem, SynthTemplate, expand_prompts, load_template
 
 
@@ -44,7 +45,7 @@ def prepare_synth(settings: SynthSettings) -> dict:
     samples = [synth_sample(c, template.character, template.training_persona, template.path.name,
                             settings.output.val_ratio, settings.output.seed) for c in kept]
     if not samples:
-        raise UserError(f"no completion passed the filters ({_counts(drops)}); the completions are in "
+        raise UserError(f"no completion passed the filters ({_drops_line(drops)}); the completions are in "
                         f"{settings.journal_path}. Loosen the filters (--min-chars ...) and run again: "
                         "no request is sent twice")
     report = {"dataset": settings.dataset_name, "kind": "synth", "template": str(template.path),
@@ -83,7 +84,7 @@ def pair_folders(settings: PairSettings) -> dict:
     samples = [synth_sample(c, settings.character.strip(), settings.persona, Path(settings.completions_dir).name,
                             settings.output.val_ratio, settings.output.seed) for c in kept]
     if not samples:
-        raise UserError(f"no pair passed the filters ({_counts(drops)})", path=settings.completions_dir)
+        raise UserError(f"no pair passed the filters ({_drops_line(drops)})", path=settings.completions_dir)
     report = {
         "dataset": settings.dataset_name, "kind": "pair", "prompts_dir": str(settings.prompts_dir),
         "completions_dir": str(settings.completions_dir),
@@ -141,5 +142,5 @@ def _finish(folder: Path, samples: list, rejected: list, output: OutputSettings,
     atomic.write_json(folder / "report.json", report)
 
 
-def _counts(counts: Counter) -> str:
-    return ", ".join(f"{reason} {n}" for reason, n in counts.most_common()) or "nothing generated"
+def _drops_line(drops: Counter) -> str:
+    return counts_line(dict(drops.most_common())) or "nothing generated"

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import statistics
 
+from characterkit.summary import counts_line, print_table
+
 # Character-count bins for the histogram; 1,000 (the classic floor) is an edge.
 LENGTH_EDGES = (0, 250, 500, 1000, 2000, 4000, 8000, 16000)
 
@@ -26,16 +28,7 @@ def length_distribution(lengths: list[int]) -> dict:
 
 def print_summary(report: dict, console=None) -> None:
     """The report as a rich table: counts, drops, lengths before/after, tokens, the folder."""
-    from rich.console import Console
-    from rich.table import Table
-
-    console = console or Console()
-    table = Table(title=f"{report['dataset']}: {report['kind']} pairs", show_header=False)
-    table.add_column("what", style="bold")
-    table.add_column("value", overflow="fold")
-    for what, value in _rows(report):
-        table.add_row(what, str(value))
-    console.print(table)
+    console = print_table(f"{report['dataset']}: {report['kind']} pairs", _rows(report), console)
     console.print(_length_table(report["lengths"]))
 
 
@@ -55,8 +48,8 @@ def _rows(report: dict) -> list[tuple[str, object]]:
         rows += [("completions without a prompt", _names(unmatched["completions_without_prompt"])),
                  ("prompts without a completion", _names(unmatched["prompts_without_completion"]))]
     rows += [("completions", counts["total"]), ("kept", counts["kept"]),
-             ("dropped", _counts(report["drops"]) or "none"),
-             ("samples", _counts(report["samples"]["by_split"]) or "0"),
+             ("dropped", counts_line(report["drops"]) or "none"),
+             ("samples", counts_line(report["samples"]["by_split"]) or "0"),
              ("wall time", f"{report['seconds']:.1f} s"), ("folder", report["folder"])]
     return rows
 
@@ -81,7 +74,3 @@ def _names(names: list[str]) -> str:
     from characterkit.synth.pair import describe_unmatched
 
     return f"{len(names)} ({describe_unmatched(names)})" if names else "0"
-
-
-def _counts(counts: dict) -> str:
-    return ", ".join(f"{k} {v}" for k, v in counts.items())
