@@ -24,6 +24,25 @@ def corpora() -> Path:
     return CORPORA
 
 
+@pytest.fixture
+def home(tmp_path, monkeypatch) -> Path:
+    """A fresh characterkit home: datasets/ and journals go here (chat and train tests bring their own)."""
+    monkeypatch.setenv("CHARACTERKIT_HOME", str(tmp_path))
+    return tmp_path
+
+
+@pytest.fixture
+def one_error_line(capsys):
+    """one_error_line() -> what the CLI wrote to stderr, checked to be one `error: ...` line and no traceback."""
+
+    def read() -> str:
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err
+        return err
+
+    return read
+
+
 # -- a real OpenAI-compatible server, shared by the style-pair and synthetic-data tests ----------
 
 

@@ -9,38 +9,32 @@ def style(novel, *extra):
     return main(["prepare", "style", str(novel), "--author", "Ada Winter", "--quiet", *extra])
 
 
-def one_error_line(capsys) -> str:
-    err = capsys.readouterr().err
-    assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err
-    return err
-
-
-def test_an_unreachable_server_names_the_url_and_suggests_lm_studio(novel, home, capsys):
+def test_an_unreachable_server_names_the_url_and_suggests_lm_studio(novel, home, one_error_line):
     assert style(novel, "--base-url", "http://127.0.0.1:9/v1", "--retries", "1") == 2
-    err = one_error_line(capsys)
+    err = one_error_line()
     assert "http://127.0.0.1:9/v1" in err and "LM Studio" in err
 
 
 @pytest.mark.slow
-def test_an_unknown_model_says_what_the_server_said(llm_server, novel, home, capsys):
+def test_an_unknown_model_says_what_the_server_said(llm_server, novel, home, one_error_line):
     assert style(novel, "--base-url", llm_server.base_url, "--model", "no-such-model", "--limit", "1") == 2
-    err = one_error_line(capsys)
+    err = one_error_line()
     assert "unknown model 'no-such-model'" in err and llm_server.base_url in err
 
 
-def test_a_novel_with_no_paragraphs_left(tmp_path, home, capsys):
+def test_a_novel_with_no_paragraphs_left(tmp_path, home, one_error_line):
     novel = tmp_path / "scraps.txt"
     novel.write_text("Too short.\n\nAlso short.\n\nCHAPTER 1\n\nNope.\n")
     assert style(novel, "--base-url", "http://127.0.0.1:9/v1") == 2
-    err = one_error_line(capsys)
+    err = one_error_line()
     assert str(novel) in err and "no passages left" in err and "too_short" in err
 
 
-def test_an_invalid_template(tmp_path, novel, home, capsys):
+def test_an_invalid_template(tmp_path, novel, home, one_error_line):
     template = tmp_path / "template.yaml"
     template.write_text("user: 'Rewrite {passage}'\n")
     assert style(novel, "--template", str(template)) == 2
-    err = one_error_line(capsys)
+    err = one_error_line()
     assert str(template) in err and "{passage}" in err
 
 
@@ -51,11 +45,11 @@ def test_an_invalid_template(tmp_path, novel, home, capsys):
     (["--formats", "alpacca"], "unknown export format"),
     (["--dataset", "../escape"], "invalid dataset name"),
 ])
-def test_bad_flags(novel, home, capsys, flags, complaint):
+def test_bad_flags(novel, home, one_error_line, flags, complaint):
     assert style(novel, "--base-url", "http://127.0.0.1:9/v1", *flags) == 2
-    assert complaint in one_error_line(capsys)
+    assert complaint in one_error_line()
 
 
-def test_a_missing_novel(tmp_path, home, capsys):
+def test_a_missing_novel(tmp_path, home, one_error_line):
     assert style(tmp_path / "nowhere.txt") == 2
-    assert "nowhere.txt" in one_error_line(capsys)
+    assert "nowhere.txt" in one_error_line()

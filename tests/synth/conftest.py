@@ -1,5 +1,6 @@
-"""Synth tests: a fresh home and a small template. The real OpenAI-compatible server (`llm_server`)
-and its tiny chat model (`chat_model`) come from tests/conftest.py, shared with the style tests."""
+"""Synth tests: a small template. A fresh home (`home`), the real OpenAI-compatible server
+(`llm_server`) and its tiny chat model (`chat_model`) come from tests/conftest.py, shared with the
+style tests."""
 
 from pathlib import Path
 
@@ -19,13 +20,6 @@ generation:
   temperature: 0.9
   max_tokens: 160
 """
-
-
-@pytest.fixture
-def home(tmp_path, monkeypatch) -> Path:
-    """A fresh characterkit home: datasets/ and the journal go here."""
-    monkeypatch.setenv("CHARACTERKIT_HOME", str(tmp_path))
-    return tmp_path
 
 
 @pytest.fixture

@@ -20,12 +20,6 @@ def make_folders(root, prompts: dict, completions: dict):
     return root / "prompts", root / "completions"
 
 
-def one_error_line(capsys) -> str:
-    err = capsys.readouterr().err
-    assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err
-    return err
-
-
 def test_files_pair_by_name_without_extension_in_subfolders(tmp_path):
     prompts, completions = make_folders(
         tmp_path, {"a.txt": "p", "sub/b.txt": "p", "only-prompt.txt": "p", ".hidden.txt": "p"},
@@ -72,10 +66,10 @@ def test_pair_writes_the_dataset_and_lists_what_is_unmatched(tmp_path, home, cap
     assert "completions without a prompt" in out and "1 (stray)" in out
 
 
-def test_strict_refuses_a_completion_without_a_prompt(tmp_path, home, capsys):
+def test_strict_refuses_a_completion_without_a_prompt(tmp_path, home, one_error_line):
     prompts, completions = make_folders(tmp_path, {"x.txt": "p"}, {"x.txt": LONG, "stray.txt": LONG})
     assert main(["pair", str(prompts), str(completions), "--strict"]) == 2
-    err = one_error_line(capsys)
+    err = one_error_line()
     assert "stray" in err and "no prompt file" in err and str(completions) in err
     assert not (home / "datasets").exists()
 
@@ -85,7 +79,7 @@ def test_strict_refuses_a_completion_without_a_prompt(tmp_path, home, capsys):
     ("nothing matches", "no completion has a prompt file"),
     ("two of a name", "two files are named 'x'"),
 ])
-def test_bad_folders_are_one_line(tmp_path, home, capsys, layout, complaint):
+def test_bad_folders_are_one_line(tmp_path, home, one_error_line, layout, complaint):
     if layout == "missing":
         prompts, completions = tmp_path / "nowhere", tmp_path / "nothing"
     elif layout == "nothing matches":
@@ -93,10 +87,10 @@ def test_bad_folders_are_one_line(tmp_path, home, capsys, layout, complaint):
     else:
         prompts, completions = make_folders(tmp_path, {"x.txt": "p"}, {"x.txt": LONG, "x.md": LONG})
     assert main(["pair", str(prompts), str(completions)]) == 2
-    assert complaint in one_error_line(capsys)
+    assert complaint in one_error_line()
 
 
-def test_nothing_left_after_filtering_is_an_error(tmp_path, home, capsys):
+def test_nothing_left_after_filtering_is_an_error(tmp_path, home, one_error_line):
     prompts, completions = make_folders(tmp_path, {"x.txt": "p"}, {"x.txt": "short"})
     assert main(["pair", str(prompts), str(completions), "--min-chars", "100"]) == 2
-    assert "too_short 1" in one_error_line(capsys)
+    assert "too_short 1" in one_error_line()
