@@ -18,6 +18,26 @@ class UserError(Exception):
         super().__init__(where + message)
 
 
+def check_at_least(minimum, **values) -> None:
+    """Raise UserError for the first value below `minimum`, named as its flag:
+    `check_at_least(1, max_tokens=0)` -> "--max-tokens must be at least 1 (got 0)"."""
+    for name, value in values.items():
+        if value < minimum:
+            raise UserError(f"{_flag(name)} must be at least {minimum} (got {value})")
+
+
+def check_fraction(**values) -> None:
+    """Raise UserError for the first value outside [0, 1) (a share held out, a dropout rate):
+    `check_fraction(val_ratio=1.0)` -> "--val-ratio must be in [0, 1) (got 1.0)"."""
+    for name, value in values.items():
+        if not 0.0 <= value < 1.0:
+            raise UserError(f"{_flag(name)} must be in [0, 1) (got {value})")
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
 def closest(name: str, choices, n: int = 3) -> list[str]:
     """Up to `n` of `choices` that look most like `name` (for 'did you mean' hints)."""
     import difflib

@@ -22,7 +22,7 @@ from __future__ import annotations
 import threading
 from dataclasses import asdict, dataclass
 
-from characterkit.errors import UserError
+from characterkit.errors import UserError, check_at_least
 from characterkit.records import Message
 
 DEFAULT_BASE_URL = "http://localhost:1234/v1"  # LM Studio's local server
@@ -69,8 +69,7 @@ class LLMSettings:
     def __post_init__(self):
         if self.backend not in BACKEND_NAMES:
             raise UserError(f"unknown LLM backend {self.backend!r}; choose one of: {', '.join(BACKEND_NAMES)}")
-        if self.concurrency < 1:
-            raise UserError(f"--concurrency must be at least 1, got {self.concurrency}")
+        check_at_least(1, concurrency=self.concurrency)
         if self.timeout <= 0:
             raise UserError(f"--timeout must be positive, got {self.timeout}")
         if self.retries < 1:

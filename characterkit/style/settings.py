@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from characterkit import paths
-from characterkit.errors import UserError
+from characterkit.errors import UserError, check_at_least, check_fraction
 from characterkit.llm.base import LLMSettings, settings_dict
 from characterkit.style.validate import ValidationRules
 
@@ -61,10 +61,9 @@ class StyleSettings:
             raise UserError("--beats must be >= 0 and --limit >= 1")
         if self.max_retries < 1:
             raise UserError(f"--max-retries must be at least 1 (one attempt), got {self.max_retries}")
-        if self.max_tokens is not None and self.max_tokens < 1:
-            raise UserError(f"--max-tokens must be positive, got {self.max_tokens}")
-        if not 0.0 <= self.val_ratio < 1.0:
-            raise UserError(f"--val-ratio must be in [0, 1), got {self.val_ratio}")
+        if self.max_tokens is not None:
+            check_at_least(1, max_tokens=self.max_tokens)
+        check_fraction(val_ratio=self.val_ratio)
         ValidationRules(self.min_ratio, self.max_ratio)  # raises on bad ratios
         paths.safe_name(self.dataset_name, "dataset name")
 

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from characterkit import paths
-from characterkit.errors import UserError
+from characterkit.errors import UserError, check_at_least, check_fraction
 from characterkit.llm.base import LLMSettings, settings_dict
 from characterkit.synth.filters import FilterSettings
 
@@ -29,8 +29,7 @@ class OutputSettings:
     keep_rejected: bool = False
 
     def check(self, dataset_name: str) -> None:
-        if not 0.0 <= self.val_ratio < 1.0:
-            raise UserError(f"--val-ratio must be in [0, 1), got {self.val_ratio}")
+        check_fraction(val_ratio=self.val_ratio)
         paths.safe_name(dataset_name, "dataset name")
 
 
@@ -57,8 +56,8 @@ class SynthSettings:
     def __post_init__(self):
         if not Path(self.template).is_file():
             raise UserError("no such template file", path=self.template)
-        if self.sample is not None and self.sample < 1:
-            raise UserError(f"--sample must be at least 1, got {self.sample}")
+        if self.sample is not None:
+            check_at_least(1, sample=self.sample)
         self.output.check(self.dataset_name)
 
     @property

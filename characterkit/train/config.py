@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from characterkit.errors import UserError
+from characterkit.errors import UserError, check_at_least, check_fraction
 from characterkit.paths import safe_name
 
 SCHEDULERS = ("linear", "cosine", "cosine_with_restarts", "polynomial", "constant", "constant_with_warmup",
@@ -70,19 +70,16 @@ class FinetuneSettings:
     def __post_init__(self):
         if self.lora_name is not None:
             self.lora_name = safe_name(self.lora_name, "LoRA name")
-        _at_least(1, rank=self.rank, alpha=self.alpha, micro_batch_size=self.micro_batch_size,
-                  grad_accum=self.grad_accum, cutoff=self.cutoff, logging_steps=self.logging_steps,
-                  save_total_limit=self.save_total_limit)
-        _at_least(0, max_steps=self.max_steps, eval_steps=self.eval_steps, save_steps=self.save_steps,
-                  overlap=self.overlap, warmup_steps=self.warmup_steps)
-        if not 0.0 <= self.dropout < 1.0:
-            raise UserError(f"--dropout must be in [0, 1) (got {self.dropout})")
+        check_at_least(1, rank=self.rank, alpha=self.alpha, micro_batch_size=self.micro_batch_size,
+                       grad_accum=self.grad_accum, cutoff=self.cutoff, logging_steps=self.logging_steps,
+                       save_total_limit=self.save_total_limit)
+        check_at_least(0, max_steps=self.max_steps, eval_steps=self.eval_steps, save_steps=self.save_steps,
+                       overlap=self.overlap, warmup_steps=self.warmup_steps)
+        check_fraction(dropout=self.dropout, val_split=self.val_split)
         if self.learning_rate <= 0:
             raise UserError(f"--learning-rate must be above 0 (got {self.learning_rate})")
         if self.epochs <= 0 and self.max_steps == 0:
             raise UserError("--epochs must be above 0 (or give --max-steps)")
-        if not 0.0 <= self.val_split < 1.0:
-            raise UserError(f"--val-split must be in [0, 1) (got {self.val_split})")
         if self.overlap >= self.cutoff:
             raise UserError(f"--overlap ({self.overlap}) must be smaller than --cutoff ({self.cutoff})")
         if self.lr_scheduler not in SCHEDULERS:
@@ -113,14 +110,7 @@ class EvalSettings:
     micro_batch_size: int = 8
 
     def __post_init__(self):
-        _at_least(1, micro_batch_size=self.micro_batch_size)
+        check_at_least(1, micro_batch_size=self.micro_batch_size)
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-def _at_least(minimum, **values) -> None:
-    for name, value in values.items():
-        if value < minimum:
-            flag = "--" + name.replace("_", "-")
-            raise UserError(f"{flag} must be at least {minimum} (got {value})")
