@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import codecs
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO, Iterable, Iterator
 
 from characterkit.errors import UserError
 from characterkit.io import cp1252
@@ -75,6 +76,8 @@ def _is_utf8(f: BinaryIO) -> bool:
     decoder = codecs.getincrementaldecoder("utf-8")()
     try:
         while chunk := f.read(CHUNK_BYTES):
+            if chunk.isascii() and not decoder.getstate()[0]:
+                continue  # ASCII (most reads of most files) is UTF-8: no need to decode it
             decoder.decode(chunk)
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
@@ -115,6 +118,12 @@ def decoded_lines(path: Path, info: ReadInfo) -> Iterator[tuple[int, str]]:
     lineno counts '\\n', '\\r\\n' and '\\r' endings from 1, as editors do (not the other breaks
     str.splitlines knows). Updates `info.line_ending` and `info.mojibake_fixed` as it goes.
     """
+    # chain.from_iterable hands out each read's lines at C speed: Python code runs per read, not per line.
+    return chain.from_iterable(_numbered_reads(path, info))
+
+
+def _numbered_reads(path: Path, info: ReadInfo) -> Iterator[Iterable[tuple[int, str]]]:
+    """The (lineno, text) pairs of `decoded_lines`, one read's worth at a time."""
     endings = LineEndings()
     partial: list[str] = []  # pieces of the line whose ending has not been read yet
     lineno = 0
@@ -133,13 +142,13 @@ def decoded_lines(path: Path, info: ReadInfo) -> Iterator[tuple[int, str]]:
             if looks_garbled(text) or looks_garbled(lines[0]):  # lines[0] may begin in earlier reads
                 info.mojibake_fixed += repair_lines(lines)
             info.line_ending = endings.label()
-            yield from enumerate(lines, lineno + 1)
+            yield enumerate(lines, lineno + 1)
             lineno += len(lines)
     info.line_ending = endings.label()
     last = ["".join(partial)]
     if last[0]:  # the file does not end with a line ending
         info.mojibake_fixed += repair_lines(last)
-        yield lineno + 1, last[0]
+        yield [(lineno + 1, last[0])]
 
 
 def _decoded_chunks(f: BinaryIO, decoder: codecs.IncrementalDecoder) -> Iterator[str]:

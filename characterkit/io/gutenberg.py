@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from characterkit.io.info import ReadInfo
 
@@ -48,16 +48,23 @@ def strip_gutenberg(lines: Iterator[tuple[int, str]], info: ReadInfo) -> Iterato
     Sets `info.gutenberg_header_lines` once the head is read and `info.gutenberg_footer_lines`
     when the stream ends; both stay 0 for a file with no markers.
     """
-    lines = iter(lines)
+    # A file without markers passes through chain.from_iterable at C speed, not line by line in Python.
+    return itertools.chain.from_iterable(_parts(iter(lines), info))
+
+
+def _parts(lines: Iterator[tuple[int, str]], info: ReadInfo) -> Iterator[Iterable[tuple[int, str]]]:
+    """The stripped stream in parts: the head and the rest as they are, or the body up to the footer."""
     head = list(itertools.islice(lines, HEAD_LINES))
     body_start = _body_start(head)
     if body_start == 0 and not any("project gutenberg" in text.lower() for _, text in head):
-        yield from head
-        yield from lines
+        yield head
+        yield lines
         return
     info.gutenberg_header_lines = body_start
-    body = itertools.chain(head[body_start:], lines)
-    del head
+    yield _until_footer(itertools.chain(head[body_start:], lines), info)
+
+
+def _until_footer(body: Iterator[tuple[int, str]], info: ReadInfo) -> Iterator[tuple[int, str]]:
     for lineno, text in body:
         if _FOOTER.match(text):
             info.gutenberg_footer_lines = 1 + sum(1 for _ in body)
