@@ -8,6 +8,7 @@ Nothing is held in memory but the context window, the duplicate digests and the 
 
 from __future__ import annotations
 
+import functools
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ from characterkit import atomic, paths
 from characterkit.config import DialogueSettings
 from characterkit.errors import UserError
 from characterkit.records import SPEECH, Line, Sample
-from characterkit.samples import Drop, DropCounter, SampleFilter, assign_split, build_samples
+from characterkit.samples import Drop, DropCounter, SampleFilter, assign_split, build_samples, within_reach
 
 
 def prepare_dialogue(settings: DialogueSettings) -> dict:
@@ -64,16 +65,23 @@ def prepare_dialogue(settings: DialogueSettings) -> dict:
 
 def _parse_sources(settings: DialogueSettings, spool) -> tuple:
     """The first pass: each source parsed once into a section of `spool` (in order), its speakers
-    counted. Returns the SpeakerTable and each source's ParsedSource (format, drops, report)."""
+    counted. Returns the SpeakerTable and each source's ParsedSource (format, drops, report).
+
+    With --name the characters are known by key before any counting (aliases included), so only
+    the Lines within reach of their replies are spooled; --all-speakers needs every Line.
+    """
     from characterkit.parse import SpeakerTable, parse_source
 
     table = SpeakerTable(settings.aliases)
+    named = {table.key(name) for name in settings.names}
+    is_character = functools.cache(lambda spelled: table.key(spelled) in named)
     parsed = []
     for path in settings.sources:
         source = parse_source(path, fmt=settings.format, aliases=settings.aliases,
                               keep_narration=settings.keep_narration, strip_actions=settings.strip_actions,
                               keep_stage_directions=settings.keep_stage_directions)
-        spool.add(source.scan(table))
+        lines = source.scan(table)
+        spool.add(lines if settings.all_speakers else within_reach(lines, is_character, settings.rounds))
         parsed.append(source)
     return table, parsed
 

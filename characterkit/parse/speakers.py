@@ -44,6 +44,7 @@ class SpeakerTable:
         self._alias_names = {speaker_key(n): clean_name(n) for n in aliases.values()}
         self._speakers: dict[str, Speaker] = {}
         self._names: dict[str, str] = {}  # key -> display spelling, cached until that speaker changes
+        self._keys: dict[str, str] = {}  # spelling -> key: `add` runs once per line, with few spellings
         self.drops: Counter = Counter()  # lines the parsers dropped, by reason
         self.formats: dict[str, str] = {}  # source -> the format it was parsed as
 
@@ -53,7 +54,9 @@ class SpeakerTable:
 
     def add(self, name: str, source: str = "", lineno: int = 0) -> None:
         """Count one line spoken by `name` (as spelled in the source)."""
-        key = self.key(name)
+        key = self._keys.get(name)
+        if key is None:
+            key = self._keys[name] = self.key(name)
         speaker = self._speakers.get(key)
         if speaker is None:
             speaker = self._speakers[key] = Speaker(key, source=source, first_lineno=lineno)

@@ -8,7 +8,7 @@ breaks; here the window holds the last `rounds` turns and is emptied at every sc
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -54,6 +54,32 @@ def build_samples(lines: Iterable[Line], characters: set[str], rounds: int = 5, 
         speaker = line.speaker if line.kind == SPEECH else None
         if line.kind in (SPEECH, NARRATION):
             window.append(Turn(speaker, line.text))
+
+
+def within_reach(lines: Iterable[Line], is_character: Callable[[str], bool], rounds: int = 5) -> Iterator[Line]:
+    """The Lines `build_samples` can use when the characters are the speakers `is_character` accepts.
+
+    That is each character's speech line, the turns of its window before it, and a BREAK where
+    lines were left out in between, so that no window reaches across the gap: `build_samples`
+    yields the same from these lines as from all of them. When a few of many speakers are the
+    characters, most lines are in no window at all; prepare keeps only these for its second pass.
+    """
+    recent: deque[Line] = deque(maxlen=rounds)  # the turns since the last line passed on
+    gap = False  # a break, or turns left out, since the last line passed on
+    for line in lines:
+        if line.kind == BREAK:
+            recent.clear()
+            gap = True
+        elif line.kind == SPEECH and line.speaker is not None and is_character(line.speaker):
+            if gap:
+                yield Line(None, "", BREAK, line.source, line.lineno)
+                gap = False
+            yield from recent
+            recent.clear()
+            yield line
+        elif line.kind in (SPEECH, NARRATION):
+            gap = gap or len(recent) == rounds  # the oldest turn falls out of reach
+            recent.append(line)
 
 
 @lru_cache(maxsize=256)

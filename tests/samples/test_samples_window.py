@@ -1,5 +1,7 @@
+import random
+
 from characterkit.records import BREAK, NARRATION, SPEECH, Line, Sample, Turn
-from characterkit.samples import Drop, SampleFilter, assign_split, build_samples
+from characterkit.samples import Drop, SampleFilter, assign_split, build_samples, within_reach
 
 
 def speech(speaker, text, lineno=0):
@@ -46,3 +48,28 @@ def test_split_is_seeded_deterministic_and_near_the_ratio():
     assert first != [assign_split(i, 0.1, seed=2) for i in ids]
     assert 300 < first.count("val") < 500
     assert {assign_split(i, 0.0) for i in ids} == {"train"}
+
+
+def _random_lines(rng, n):
+    lines = []
+    for lineno in range(1, n + 1):
+        kind = rng.choice([SPEECH] * 6 + [NARRATION, BREAK])
+        speaker = rng.choice(["Ann", "Bob", "Cy", "Dee", None]) if kind == SPEECH else None
+        lines.append(Line(speaker, f"line {lineno}", kind, "talk.txt", lineno, rng.choice([1.0, 0.3])))
+    return lines
+
+
+def test_within_reach_keeps_what_the_samples_need_and_little_else():
+    rng = random.Random(7)
+    for _ in range(300):
+        lines = _random_lines(rng, rng.randint(0, 60))
+        characters = set(rng.sample(["Ann", "Bob", "Cy", "Dee"], rng.randint(1, 2)))
+        rounds = rng.randint(1, 4)
+        kept = list(within_reach(lines, characters.__contains__, rounds))
+        assert list(build_samples(kept, characters, rounds, min_confidence=0.5)) == \
+            list(build_samples(lines, characters, rounds, min_confidence=0.5))
+    # one reply among many lines: only it and its window (after a BREAK closing the gap) are kept
+    lines = [speech("A", f"a{i}", i) for i in range(100)] + [speech("Bob", "hi", 100)] + [speech("A", "bye", 101)]
+    kept = list(within_reach(lines, {"Bob"}.__contains__, rounds=3))
+    assert [(line.kind, line.text) for line in kept] == [(BREAK, ""), (SPEECH, "a97"), (SPEECH, "a98"),
+                                                         (SPEECH, "a99"), (SPEECH, "hi")]
