@@ -57,9 +57,9 @@ class PygmalionFormat:
         if conv.instruction:
             parts.append(conv.instruction.strip() + "\n")
         for turn in conv.turns:
-            parts.append(_one_line(turn.render()) + "\n")
+            parts.append(one_line(turn.render()) + "\n")
         parts.append(f"{conv.character}:")
-        target = "" if conv.reply is None else " " + _one_line(conv.reply) + self.end_marker
+        target = "" if conv.reply is None else " " + one_line(conv.reply) + self.end_marker
         return "".join(parts), target
 
     def stop_strings(self, conv: Conversation) -> list[str]:
@@ -68,8 +68,11 @@ class PygmalionFormat:
         return ["\n"] + sorted(f"\n{n}:" for n in names)
 
 
-def _one_line(text: str) -> str:
-    """Turns are one line each in this format; inner newlines become spaces."""
+def one_line(text: str) -> str:
+    """Turns are one line each in this format; inner newlines and runs of spaces become one space."""
+    # Most turns already are one line (str.split's whitespace is all non-printable but " "): skip the copy.
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
     return " ".join(text.split())
 
 

@@ -21,8 +21,9 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from characterkit.export.render import Rendered, default_persona, one_line
+from characterkit.export.render import Rendered, default_persona
 from characterkit.paths import slug
+from characterkit.prompts import one_line
 from characterkit.records import Sample
 
 MAX_EXAMPLES = 3  # example exchanges per card: enough to show the voice, short enough for the context

@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 from characterkit.export.jsonfiles import RowWriter
-from characterkit.export.render import Rendered, encode, row_template
+from characterkit.export.render import Rendered, escaped, row_template
 
 # [system, user, assistant]: always ends with the assistant message (the reply).
 MESSAGES_ROW = row_template({"messages": [
@@ -18,6 +18,9 @@ MESSAGES_ROW = row_template({"messages": [
     {"role": "user", "content": "{user}"},
     {"role": "assistant", "content": "{reply}"},
 ]})
+
+HUMAN_BOT_ROW = row_template({"text": "<human>: {user}\n<bot>: {reply}",
+                              "metadata": {"source": "{source}", "character": "{character}"}})
 
 
 class WebuiChatWriter(RowWriter):
@@ -41,5 +44,5 @@ class HumanBotWriter(RowWriter):
     file_name = "human_bot.jsonl"
 
     def row(self, view: Rendered) -> str:
-        text = f"<human>: {view.user}\n<bot>: {view.reply}"
-        return encode({"text": text, "metadata": {"source": view.sample.source, "character": view.sample.character}})
+        return HUMAN_BOT_ROW.format(source=escaped(view.sample.source), character=escaped(view.sample.character),
+                                    **view.fields)

@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 
 from characterkit.export.jsonfiles import SplitFiles, val_sibling
-from characterkit.export.render import Rendered, encode, input_text, row_template
+from characterkit.export.render import Rendered, escaped, input_text, row_template
 
 ALPACA_COLUMNS = {"prompt": "instruction", "query": "input", "response": "output", "system": "system"}
 SHAREGPT_COLUMNS = {"messages": "conversations", "system": "system"}
@@ -31,8 +31,8 @@ def alpaca_row(view: Rendered) -> str:
     sample = view.sample
     if not sample.instruction:
         return ALPACA_ROW.format_map(view.fields)
-    return ALPACA_INSTRUCTION_ROW.format(instruction=encode(sample.instruction.strip()),
-                                         input=encode(input_text(sample)), **view.fields)
+    return ALPACA_INSTRUCTION_ROW.format(instruction=escaped(sample.instruction.strip()),
+                                         input=escaped(input_text(sample)), **view.fields)
 
 
 def sharegpt_row(view: Rendered) -> str:

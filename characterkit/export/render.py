@@ -10,39 +10,37 @@ The legacy `{input, output}` rows use the project's own prompt format (`prompts.
 so `input + " " + output + "\\n"` is exactly the text `characterkit finetune` trains on.
 
 Speed: each sample becomes about ten rows that repeat the same few strings (system prompt, user
-text, reply). `Rendered` computes each of them once per sample and JSON-encodes it once; writers
-splice the encoded strings into row templates (`row_template`) that give the bytes json.dumps gives.
+text, reply). `Rendered` builds each of them once per sample and JSON-escapes it once; writers
+fill row templates (`row_template`) with the escaped strings, which gives the bytes json.dumps gives.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from functools import cached_property
+from functools import cached_property, lru_cache
 
-from characterkit.prompts import Conversation, PygmalionFormat
-from characterkit.records import Sample
+from characterkit.prompts import Conversation, PygmalionFormat, one_line
+from characterkit.records import Sample, Turn
 
 # One encoder for every row (json.dumps with options builds a new one per call). ensure_ascii=False:
 # non-ASCII text stays readable, as the legacy script wrote it. A str is encoded by a C fast path.
 encode = json.JSONEncoder(ensure_ascii=False).encode
 
 
+def escaped(text: str) -> str:
+    """`text` as it stands inside a JSON string: `encode(text)` without the quotes."""
+    return encode(text)[1:-1]
+
+
 def row_template(row: dict) -> str:
-    """`row` as `encode` writes it, with each value "{name}" made a str.format field `{name}`.
+    """`row` as `encode` writes it, to fill with str.format: every "{name}" in its strings is a field.
 
-    Filling the fields with encoded values gives exactly `encode` of the filled-in row.
+    JSON escapes each character on its own, so filling the fields with `escaped` strings gives
+    exactly `encode` of the row with the strings put in.
     """
-    text = encode(row).replace("{", "{{").replace("}", "}}")
-    return re.sub(r'"\{\{(\w+)\}\}"', r"{\1}", text)
-
-
-def one_line(text: str) -> str:
-    """Context turns are one line each in a transcript; inner newlines and runs of spaces collapse."""
-    # Most turns already are one line (str.split's whitespace is all non-printable but " "): skip the copy.
-    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
-        return text
-    return " ".join(text.split())
+    text = encode(row).replace("{", "{{").replace("}", "}}")  # JSON's own braces stay braces
+    return re.sub(r"\{\{(\w+)\}\}", r"{\1}", text)
 
 
 def default_persona(character: str) -> str:
@@ -56,7 +54,13 @@ def system_text(sample: Sample) -> str:
 
 def context_lines(sample: Sample) -> str:
     """The context turns as `Name: text` lines (narration as plain text), one line each."""
-    return "\n".join(one_line(t.render()) for t in sample.context)
+    return "\n".join(_turn_line(t.speaker, t.text) for t in sample.context)
+
+
+@lru_cache(maxsize=1024)
+def _turn_line(speaker: str | None, text: str) -> str:
+    # Memoised: a turn is in the context of the next few samples too.
+    return one_line(Turn(speaker, text).render())
 
 
 def input_text(sample: Sample) -> str:
@@ -90,21 +94,23 @@ def legacy_pair(sample: Sample) -> dict:
     return {"input": prompt, "output": target.strip()}
 
 
-class Rendered:
-    """One sample as the exports see it: the text they share, each piece built and encoded once.
+LEGACY_ROW = row_template({"input": "{input}", "output": "{output}"})
 
-    `export_samples` makes one per sample and hands it to every writer.
-    user, reply: `user_text` and `reply_text`; fields: the encoded `system`, `user` and `reply`,
-    which fill the writers' row templates.
+
+class Rendered:
+    """One sample as the exports see it: the text they share, each piece built and escaped once.
+
+    `export_samples` makes one per sample and hands it to every writer. `fields`: the `system`,
+    `user` and `reply` texts escaped, to fill the writers' row templates.
     """
 
     def __init__(self, sample: Sample):
         self.sample = sample
-        self.user = user_text(sample)
-        self.reply = reply_text(sample)
-        self.fields = {"system": encode(system_text(sample)), "user": encode(self.user), "reply": encode(self.reply)}
+        self.fields = {"system": escaped(system_text(sample)), "user": escaped(user_text(sample)),
+                       "reply": escaped(reply_text(sample))}
 
     @cached_property
     def legacy_row(self) -> str:
-        """The encoded `legacy_pair`: two exports write it, and only they pay for it."""
-        return encode(legacy_pair(self.sample))
+        """The `legacy_pair` row, encoded: two exports write it, and only they pay for it."""
+        pair = legacy_pair(self.sample)
+        return LEGACY_ROW.format(input=escaped(pair["input"]), output=escaped(pair["output"]))

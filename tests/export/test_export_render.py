@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from characterkit.export.render import one_line, row_template
+from characterkit.export.render import escaped, row_template
+from characterkit.prompts import one_line
 
 TRICKY = ["", " ", "plain words here", "two  spaces", " leading", "trailing ", "tab\there", "new\nline", "cr\rhere",
           "nbsp\u00a0here", "ideographic\u3000space", "line\u2028sep", "\x1cfile sep", "\x85next line",
@@ -18,9 +19,9 @@ def test_one_line_is_split_and_join(text):
 
 def test_a_filled_template_is_the_bytes_json_dumps_writes():
     template = row_template({"messages": [{"role": "system", "content": "{system}"}, {"role": "user", "content": "{user}"}],
-                             "input": "", "n": "{n}"})
-    values = {"system": 'He said "hi" {twice} \\ back', "user": "日本語\nline two\t«x»", "n": [1, {"a": None}]}
-    filled = template.format_map({key: json.dumps(value, ensure_ascii=False) for key, value in values.items()})
+                             "text": "<human>: {user}\n<bot>: {reply}", "input": ""})
+    values = {"system": 'He said "hi" {twice} \\ back', "user": "日本語\nline two\t«x» \x01", "reply": "\u2028}{"}
+    filled = template.format_map({key: escaped(value) for key, value in values.items()})
     expected = {"messages": [{"role": "system", "content": values["system"]}, {"role": "user", "content": values["user"]}],
-                "input": "", "n": values["n"]}
+                "text": f"<human>: {values['user']}\n<bot>: {values['reply']}", "input": ""}
     assert filled == json.dumps(expected, ensure_ascii=False)
