@@ -89,14 +89,15 @@ def main() -> None:
     ]:
         shutil.rmtree(out, ignore_errors=True)
         r = run_in_child("bench.bench_prepare", func, path=str(path), out=str(out), **kwargs)
-        rows[label] = {"mb_per_s": size_mb / r["seconds"], "peak_rss_mb": r["peak_rss_mb"],
-                       "seconds": r["seconds"], **r["extra"]}
+        rows[label] = {"mb_per_s": size_mb / r["seconds"], "mb_per_cpu_s": size_mb / r["cpu_seconds"],
+                       "peak_rss_mb": r["peak_rss_mb"], "seconds": r["seconds"], **r["extra"]}
     shutil.rmtree(out, ignore_errors=True)
     legacy = rows["legacy algorithm"]
     print(f"input: {size_mb:.0f} MB ({path.name})")
-    print(f"{'contender':45} {'MB/s':>7} {'peak MB':>8} {'samples':>8}  speed vs legacy  memory vs legacy")
+    print(f"{'contender':45} {'MB/s':>7} {'MB/cpu-s':>8} {'peak MB':>8} {'samples':>8}  speed vs legacy  "
+          "memory vs legacy")
     for label, r in rows.items():
-        print(f"{label:45} {r['mb_per_s']:7.1f} {r['peak_rss_mb']:8.0f} {r['samples']:8d}  "
+        print(f"{label:45} {r['mb_per_s']:7.1f} {r['mb_per_cpu_s']:8.1f} {r['peak_rss_mb']:8.0f} {r['samples']:8d}  "
               f"{r['mb_per_s'] / legacy['mb_per_s']:14.2f}x  {r['peak_rss_mb'] / legacy['peak_rss_mb']:15.2f}x")
     save("prepare", {"input_mb": size_mb, "results": rows})
 

@@ -12,16 +12,17 @@ REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results"
 CORPORA = REPO.parent / "shared" / "corpora"
 
-# Run in a child: prints {"seconds": wall time of the call, "peak_rss_mb": the child's peak RSS}.
+# Run in a child: prints {"seconds": wall time of the call, "cpu_seconds": its CPU time (what a
+# shared, loaded machine does not inflate), "peak_rss_mb": the child's peak RSS}.
 _CHILD = """
 import json, resource, sys, time, importlib
 module, func, args = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 fn = getattr(importlib.import_module(module), func)
-start = time.perf_counter()
+start, cpu_start = time.perf_counter(), time.process_time()
 extra = fn(**args)
-seconds = time.perf_counter() - start
-print(json.dumps({"seconds": seconds, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                  "extra": extra}))
+seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
+print(json.dumps({"seconds": seconds, "cpu_seconds": cpu_seconds,
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "extra": extra}))
 """
 
 
