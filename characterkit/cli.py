@@ -12,6 +12,7 @@ import click
 
 from characterkit import __version__
 from characterkit.errors import UserError
+from characterkit.parse.novel.book import DEFAULT_MIN_CONFIDENCE
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -55,7 +56,10 @@ def _split_formats(value: str | None) -> list[str] | None:
 @click.option("--drop-narration", is_flag=True, help="Leave untagged narration out of the context.")
 @click.option("--drop-stage-directions", is_flag=True, help="Leave stage directions ([Enter Lane.]) out of the context.")
 @click.option("--min-words", default=1, show_default=True, help="Drop replies with fewer words.")
-@click.option("--min-confidence", default=0.0, show_default=True, help="Novels: drop target lines attributed with less confidence.")
+@click.option("--min-confidence", default=DEFAULT_MIN_CONFIDENCE, show_default=True,
+              help="Novels: drop target lines attributed with less confidence (transcript lines are certain).")
+@click.option("--cast", default=None, type=click.Path(dir_okay=False),
+              help="Novels: a cast file (YAML list of name, aliases, gender) instead of the cast found in the text.")
 @click.option("--val-ratio", default=0.05, show_default=True, help="Share of samples for validation (seeded).")
 @click.option("--seed", default=0, show_default=True)
 @click.option("--persona", default="", help="A description of the character, used as the system prompt.")
@@ -64,7 +68,7 @@ def _split_formats(value: str | None) -> list[str] | None:
 @click.option("-o", "--output-dir", default=None, type=click.Path(), help="Write here instead of datasets/NAME.")
 @click.option("--into-webui", default=None, type=click.Path(), help="Also install into a text-generation-webui folder.")
 def prepare_dialogue_cmd(sources, names, all_speakers, min_lines, rounds, fmt, aliases, strip_actions, drop_narration,
-                         drop_stage_directions, min_words, min_confidence, val_ratio, seed, persona, formats, dataset,
+                         drop_stage_directions, min_words, min_confidence, cast, val_ratio, seed, persona, formats, dataset,
                          output_dir, into_webui):
     """Build rolling-context samples for a character from transcripts, plays, chat logs or novels."""
     from characterkit.config import DialogueSettings, parse_aliases
@@ -74,7 +78,7 @@ def prepare_dialogue_cmd(sources, names, all_speakers, min_lines, rounds, fmt, a
         sources=list(sources), names=list(names), all_speakers=all_speakers, min_lines=min_lines, rounds=rounds,
         format=fmt, aliases=parse_aliases(aliases), strip_actions=strip_actions, keep_narration=not drop_narration,
         keep_stage_directions=not drop_stage_directions, min_words=min_words, min_confidence=min_confidence,
-        val_ratio=val_ratio, seed=seed, persona=persona, formats=_split_formats(formats), dataset=dataset,
+        cast=cast, val_ratio=val_ratio, seed=seed, persona=persona, formats=_split_formats(formats), dataset=dataset,
         output_dir=output_dir, into_webui=into_webui)
     click.echo(summary(prepare_dialogue(settings)))
 
@@ -84,15 +88,17 @@ def prepare_dialogue_cmd(sources, names, all_speakers, min_lines, rounds, fmt, a
 @click.option("--format", "fmt", default="auto", show_default=True,
               help="Source format: auto, inline (Name: line), ownline (Name on its own line), chatlog.")
 @click.option("--alias", "aliases", multiple=True, metavar="ALIAS=NAME", help='Merge a name into another: "Jack=John Worthing".')
+@click.option("--cast", default=None, type=click.Path(dir_okay=False),
+              help="Novels: a cast file (YAML list of name, aliases, gender) instead of the cast found in the text.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (speakers, formats, drops) instead of a table.")
-def speakers_cmd(sources, fmt, aliases, as_json):
+def speakers_cmd(sources, fmt, aliases, cast, as_json):
     """List who speaks in the sources, with line counts, most lines first."""
     import json
 
     from characterkit.config import parse_aliases
     from characterkit.parse import scan_speakers
 
-    table = scan_speakers(list(sources), fmt=fmt, aliases=parse_aliases(aliases))
+    table = scan_speakers(list(sources), fmt=fmt, aliases=parse_aliases(aliases), cast=cast)
     click.echo(json.dumps(table.report(), ensure_ascii=False, indent=2) if as_json else table.format_table())
 
 

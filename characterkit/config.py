@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from characterkit.errors import UserError
+from characterkit.parse.novel.book import DEFAULT_MIN_CONFIDENCE
 
 
 @dataclass
@@ -29,7 +30,8 @@ class DialogueSettings:
     keep_narration: bool = True
     keep_stage_directions: bool = True
     min_words: int = 1
-    min_confidence: float = 0.0
+    min_confidence: float = DEFAULT_MIN_CONFIDENCE  # transcripts' lines are certain (1.0); novels' are not
+    cast: str | None = None  # novels: a cast file (name, aliases, gender) instead of the discovered cast
     val_ratio: float = 0.05
     seed: int = 0
     persona: str = ""

@@ -28,6 +28,7 @@ def prepare_dialogue(settings: DialogueSettings) -> dict:
 
     started = time.perf_counter()
     get_exports(settings.formats)  # an unknown format name fails before any reading or writing
+    settings.aliases = {**cast_aliases(settings.cast), **settings.aliases}  # so --name Lizzy finds Elizabeth
     with LineSpool() as spool:
         table, parsed = _parse_sources(settings, spool)
         characters = _choose_characters(settings, table)
@@ -77,7 +78,7 @@ def _parse_sources(settings: DialogueSettings, spool) -> tuple:
     is_character = functools.cache(lambda spelled: table.key(spelled) in named)
     parsed = []
     for path in settings.sources:
-        source = parse_source(path, fmt=settings.format, aliases=settings.aliases,
+        source = parse_source(path, fmt=settings.format, aliases=settings.aliases, cast=settings.cast,
                               keep_narration=settings.keep_narration, strip_actions=settings.strip_actions,
                               keep_stage_directions=settings.keep_stage_directions)
         lines = source.scan(table)

@@ -151,3 +151,37 @@ def test_top_level_datasets_folder_does_not_shadow_the_library():
                           cwd=REPO, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "site-packages" in done.stdout and not (REPO / "datasets" / "__init__.py").exists()
+
+
+NOVEL = """CHAPTER I
+
+"Good morning," said Tobias, pulling the boat onto the shingle.
+
+"Is it?" said Mara. "The glass says rain by noon."
+
+Tobias laughed. "You and your glass."
+
+"My glass has never lied to me," said Mara, "which is more than I can say for the harbour master."
+
+"Shall I carry the oil up?" asked Tobias.
+
+"Mind the third step," Mara said. "It is loose."
+"""
+
+
+def test_a_novel_with_a_cast_file_resolves_aliases_and_keeps_sure_lines(tmp_path, capsys):
+    novel = tmp_path / "lighthouse.txt"
+    novel.write_text(NOVEL)
+    cast = tmp_path / "cast.yaml"
+    cast.write_text("- name: Mara Quill\n  aliases: [Mara, Miss Quill]\n  gender: F\n"
+                    "- name: Tobias\n  aliases: [Toby]\n  gender: M\n")
+    code, _, err = run(capsys, "prepare", "dialogue", novel, "--name", "Miss Quill", "--cast", cast,
+                       "--val-ratio", "0", "-o", tmp_path / "ds")
+    assert code == 0, err
+    rows = [json.loads(l) for l in (tmp_path / "ds" / "samples.jsonl").read_text().splitlines()]
+    assert {r["character"] for r in rows} == {"Mara Quill"}
+    replies = [r["reply"] for r in rows]
+    assert "Mind the third step, It is loose." in replies or any("third step" in r for r in replies)
+    assert all("Good morning" not in r for r in replies)  # Tobias's line is never put in her mouth
+    report = json.loads((tmp_path / "ds" / "report.json").read_text())
+    assert report["settings"]["min_confidence"] == 0.75 and report["sources"][0]["format"] == "novel"
