@@ -15,6 +15,7 @@ tuples, which pickle ten times faster than dataclasses; memory holds one batch.
 
 from __future__ import annotations
 
+import os
 import pickle
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -39,8 +40,7 @@ class LineSpool:
 
     def add(self, lines: Iterable[Line]) -> int:
         """Write `lines` (consuming them) as a new section at the end; return the section's number."""
-        self._file.seek(0, 2)
-        start = self._file.tell()
+        start = self._file.seek(0, os.SEEK_END)  # a read may have left the position elsewhere
         batch = []
         for line in lines:
             batch.append(_line_values(line))
