@@ -11,6 +11,7 @@ needs nothing else to rebuild it.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from characterkit.errors import UserError
@@ -68,6 +69,7 @@ class PygmalionFormat:
         return ["\n"] + sorted(f"\n{n}:" for n in names)
 
 
+@functools.lru_cache(maxsize=256)  # exports render each turn again in the next few samples' contexts
 def one_line(text: str) -> str:
     """Turns are one line each in this format; inner newlines and runs of spaces become one space."""
     # Most turns already are one line (str.split's whitespace is all non-printable but " "): skip the copy.

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import json
 import re
-from functools import cached_property, lru_cache
+from functools import cached_property
 
 from characterkit.prompts import Conversation, PygmalionFormat, one_line
-from characterkit.records import Sample, Turn
+from characterkit.records import Sample
 
 # One encoder for every row (json.dumps with options builds a new one per call). ensure_ascii=False:
 # non-ASCII text stays readable, as the legacy script wrote it. A str is encoded by a C fast path.
@@ -54,13 +54,7 @@ def system_text(sample: Sample) -> str:
 
 def context_lines(sample: Sample) -> str:
     """The context turns as `Name: text` lines (narration as plain text), one line each."""
-    return "\n".join(_turn_line(t.speaker, t.text) for t in sample.context)
-
-
-@lru_cache(maxsize=1024)
-def _turn_line(speaker: str | None, text: str) -> str:
-    # Memoised: a turn is in the context of the next few samples too.
-    return one_line(Turn(speaker, text).render())
+    return "\n".join(one_line(t.render()) for t in sample.context)
 
 
 def input_text(sample: Sample) -> str:
