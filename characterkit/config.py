@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from characterkit.errors import UserError
+from characterkit.errors import UserError, check_at_least, check_fraction
 from characterkit.parse.novel.book import DEFAULT_MIN_CONFIDENCE
 
 
@@ -45,12 +45,9 @@ class DialogueSettings:
             raise UserError("no source files given")
         if not self.names and not self.all_speakers:
             raise UserError("choose a character with --name (see `characterkit speakers FILE`) or use --all-speakers")
-        if self.rounds < 1:
-            raise UserError(f"--rounds must be at least 1 (got {self.rounds})")
-        if self.min_words < 0 or self.min_lines < 1:
-            raise UserError("--min-words must be >= 0 and --min-lines >= 1")
-        if not 0.0 <= self.val_ratio < 1.0:
-            raise UserError(f"--val-ratio must be in [0, 1) (got {self.val_ratio})")
+        check_at_least(1, rounds=self.rounds, min_lines=self.min_lines)
+        check_at_least(0, min_words=self.min_words)
+        check_fraction(val_ratio=self.val_ratio)
         if not 0.0 <= self.min_confidence <= 1.0:
             raise UserError(f"--min-confidence must be in [0, 1] (got {self.min_confidence})")
 
