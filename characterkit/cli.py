@@ -12,7 +12,7 @@ import click
 
 from characterkit import __version__
 from characterkit.errors import UserError
-from characterkit.parse.novel.book import DEFAULT_MIN_CONFIDENCE
+from characterkit.records import DEFAULT_MIN_CONFIDENCE
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

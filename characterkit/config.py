@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from characterkit.errors import UserError, check_at_least, check_fraction
-from characterkit.parse.novel.book import DEFAULT_MIN_CONFIDENCE
+from characterkit.records import DEFAULT_MIN_CONFIDENCE
 
 
 @dataclass

