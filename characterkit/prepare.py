@@ -18,6 +18,7 @@ from characterkit import atomic, paths
 from characterkit.config import DialogueSettings
 from characterkit.errors import UserError
 from characterkit.records import SPEECH, Line, Sample
+from characterkit.summary import counts_line
 from characterkit.samples import Drop, DropCounter, SampleFilter, assign_split, build_samples, within_reach
 
 
@@ -33,7 +34,8 @@ def prepare_dialogue(settings: DialogueSettings) -> dict:
         table, parsed = _parse_sources(settings, spool)
         characters = _choose_characters(settings, table)
         name = paths.safe_name(settings.dataset or characters[0], "dataset name")
-        folder = _output_folder(settings, name)
+        folder = paths.dataset_folder(name, settings.output_dir)
+        paths.check_output_folder(folder)
 
         drops = DropCounter()
         for source in parsed:
@@ -134,13 +136,6 @@ def _choose_characters(settings: DialogueSettings, table) -> list[str]:
     return [table.resolve(name) for name in settings.names]
 
 
-def _output_folder(settings: DialogueSettings, name: str) -> Path:
-    folder = Path(settings.output_dir) if settings.output_dir else paths.datasets_dir() / name
-    if folder.exists() and not folder.is_dir():
-        raise UserError("output path exists and is a file, not a folder", path=folder)
-    return folder
-
-
 def _by_split_and_character(written: Counter) -> dict:
     by_split, by_character = Counter(), Counter()
     for (split, character), n in written.items():
@@ -156,18 +151,14 @@ def _drops_line(drops: DropCounter) -> str:
 def summary(report: dict) -> str:
     """A few lines for the terminal: where the dataset went, how many samples, what was dropped."""
     samples = report["samples"]
-    lines = [f"wrote {samples['total']} samples ({_counts(samples.get('by_split', {}))}) to {report['folder']}"]
-    lines.append(f"characters: {_counts(samples.get('by_character', {}))}")
+    lines = [f"wrote {samples['total']} samples ({counts_line(samples.get('by_split', {}))}) to {report['folder']}"]
+    lines.append(f"characters: {counts_line(samples.get('by_character', {}))}")
     if report["drops"]:
         lines.append(f"dropped: {_drops_line(DropCounter(report['drops']))}")
     lines.append(f"exports: {', '.join(report['exports'])}; details in report.json")
     for path in report.get("into_webui", []):
         lines.append(f"installed {path}")
     return "\n".join(lines)
-
-
-def _counts(counts: dict) -> str:
-    return ", ".join(f"{k} {v}" for k, v in counts.items())
 
 
 def prepare_legacy(name: str, rounds: int, txtfilename: str, jsonfilename: str) -> dict:
