@@ -24,7 +24,7 @@ from characterkit.samples import Drop, DropCounter, SampleFilter, assign_split, 
 
 def prepare_dialogue(settings: DialogueSettings) -> dict:
     """Write the dataset folder for `settings` atomically and return its report (also report.json)."""
-    from characterkit.export import export_samples, get_exports, install_into_webui
+    from characterkit.export import export_samples, get_exports, install_into_webui, relative_files
     from characterkit.parse.spool import LineSpool
 
     started = time.perf_counter()
@@ -52,7 +52,7 @@ def prepare_dialogue(settings: DialogueSettings) -> dict:
                 "speakers": table.to_dict(),
                 "samples": {"total": sum(written.values()), **_by_split_and_character(written)},
                 "drops": drops.as_dict(),
-                "exports": {fmt: [str(Path(f).relative_to(tmp)) for f in files] for fmt, files in exports.items()},
+                "exports": relative_files(exports, tmp),
                 "settings": settings.to_dict(),
                 "seconds": round(time.perf_counter() - started, 3),
             }

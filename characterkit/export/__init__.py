@@ -37,7 +37,8 @@ EXPORTS = {
                    HumanBotWriter, CharacterWriter)
 }
 
-__all__ = ["EXPORTS", "SamplesWriter", "export_samples", "get_exports", "install_into_webui"]
+__all__ = ["EXPORTS", "SamplesWriter", "export_samples", "get_exports", "install_into_webui",
+           "relative_files"]
 
 
 class SamplesWriter:
@@ -88,3 +89,8 @@ def export_samples(samples: Iterable[Sample], folder, dataset_name: str,
         for writer in writers:
             writer.write(view)
     return {writer.name: writer.close() for writer in writers}
+
+
+def relative_files(exports: dict, folder: str | Path) -> dict[str, list[str]]:
+    """{name: [paths]} -> the same with paths relative to `folder` (how report.json lists them)."""
+    return {name: [str(Path(f).relative_to(folder)) for f in files] for name, files in exports.items()}

@@ -102,10 +102,9 @@ def _map_tones(passages: list[Passage], results: list[dict], tones: ToneMap) -> 
 
 
 def _write_exports(samples: list[Sample], folder: Path, settings: StyleSettings) -> dict:
-    from characterkit.export import export_samples
+    from characterkit.export import export_samples, relative_files
 
-    exports = export_samples(samples, folder, settings.dataset_name, settings.formats)
-    return {fmt: [str(Path(f).relative_to(folder)) for f in files] for fmt, files in exports.items()}
+    return relative_files(export_samples(samples, folder, settings.dataset_name, settings.formats), folder)
 
 
 def _write_tutorial_files(folder: Path, passages: list[Passage], results: list[dict], samples: list[Sample],

@@ -37,13 +37,13 @@ def write_dataset(folder: Path, samples: list[Sample], dataset_name: str, format
                   rejected: list[tuple[Candidate, str]] | None) -> dict[str, list[str]]:
     """Write the exports, prompt_completion.jsonl and (when `rejected` is given) rejected.jsonl
     into `folder`; return {export name: [files relative to folder]}."""
-    from characterkit.export import export_samples
+    from characterkit.export import export_samples, relative_files
 
     exports = export_samples(samples, folder, dataset_name, formats)
     exports["prompt-completion"] = write_prompt_completion(folder, samples)
     if rejected is not None:
         exports["rejected"] = [write_rejected(folder, rejected)]
-    return {name: [str(Path(f).relative_to(folder)) for f in files] for name, files in exports.items()}
+    return relative_files(exports, folder)
 
 
 def write_prompt_completion(folder: Path, samples: list[Sample]) -> list[Path]:
