@@ -7,7 +7,6 @@ words and, importantly, newlines at the end of turns (what the chat's stop logic
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from characterkit.errors import UserError
@@ -128,7 +127,3 @@ def _default_text() -> str:
     from characterkit.data import sample_transcript_text
 
     return sample_transcript_text()
-
-
-if __name__ == "__main__":  # pragma: no cover - handy for a quick look
-    make_tiny_model(os.environ.get("OUT", "models/tiny"))
