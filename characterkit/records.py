@@ -21,7 +21,7 @@ NARRATION = "narration"
 BREAK = "break"  # a scene break: context never crosses it
 
 
-@dataclass
+@dataclass(slots=True)  # slots: a 100 MB transcript makes a million of them
 class Line:
     """One unit of a parsed source, in reading order.
 

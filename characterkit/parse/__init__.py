@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, is_dataclass
+from dataclasses import asdict, dataclass, field, is_dataclass
 from itertools import chain, islice
 
 from characterkit.errors import UserError
@@ -126,7 +126,7 @@ class ParsedSource:
         speakers = self.speakers
         if speakers is None:  # display spellings need whole-file counts: one cheap pass first
             speakers = scan_speakers(self.path, self.fmt, **vars(self.options))
-        yield from self._read(speakers.display)
+        yield from self._read(speakers.display, _Tally())
 
     def scan(self, table: SpeakerTable) -> Iterator[Line]:
         """Iterate with speakers as spelled in the source, counting each speech into `table`.
@@ -135,21 +135,19 @@ class ParsedSource:
         that keeps the Lines (prepare spools them) and spells names once every source is counted.
         Records the format and drops in `table` too, and fails as `scan_speakers` does.
         """
-        for line in self._read(_as_spelled, fmt_in_error=True):
-            if line.kind == SPEECH and line.speaker is not None:  # a novel's unattributed quote has none
-                table.add(line.speaker, self.path, line.lineno)
-            yield line
+        tally = _Tally()
+        yield from self._read(_as_spelled, tally, fmt_in_error=True)
+        for spelling, lines in tally.spoken.items():  # in order of first appearance, as table.add expects
+            table.add(spelling, self.path, tally.first_lineno[spelling], lines)
         table.formats[self.path] = self.format
         table.drops.update(self.drops)
 
-    def _read(self, display: Callable[[str], str], fmt_in_error: bool = False) -> Iterator[Line]:
+    def _read(self, display: Callable[[str], str], tally: _Tally, fmt_in_error: bool = False) -> Iterator[Line]:
         text = _open(self.path)
         self.drops.clear()
-        self.kinds.clear()
+        self.kinds = tally.kinds
         self.format, raw = _parse(text.lines(), self.fmt, self.options, self.path, self.drops)
-        for line in _finish(raw, display, self.path, self.format if fmt_in_error else ""):
-            self.kinds[line.kind] += 1
-            yield line
+        yield from _finish(raw, display, self.path, self.format if fmt_in_error else "", tally)
         self.reading = _as_dict(text.info)
 
     def report(self) -> dict:
@@ -207,26 +205,42 @@ def _parse(lines: SourceLines, fmt: str, options: ParseOptions, source: str,
     return name, get_format(name)(chain(head, lines), options, source, drops)
 
 
-def _finish(raw: Iterable[Line], display: Callable[[str], str], source: str, fmt: str = "") -> Iterator[Line]:
+@dataclass
+class _Tally:
+    """What `_finish` counts of the Lines it passes on (counting there saves a layer per Line)."""
+
+    kinds: Counter = field(default_factory=Counter)  # Lines by kind
+    spoken: Counter = field(default_factory=Counter)  # speech Lines by speaker as spelled, first seen first
+    first_lineno: dict[str, int] = field(default_factory=dict)  # spelling -> where it first spoke
+
+
+def _finish(raw: Iterable[Line], display: Callable[[str], str], source: str, fmt: str = "",
+            tally: _Tally | None = None) -> Iterator[Line]:
     """Display names for speakers; no BREAK first, last or twice in a row; UserError if nobody spoke
-    (naming `fmt` as the format it was read as, when given)."""
+    (naming `fmt` as the format it was read as, when given). Counts what it yields into `tally`."""
+    tally = tally or _Tally()
+    kinds, spoken, first_lineno = tally.kinds, tally.spoken, tally.first_lineno
     names: dict[str, str] = {}
     pending_break: Line | None = None
-    started = spoken = False
+    started = False
     for line in raw:
         if line.kind == BREAK:
             if started and (pending_break is None or not pending_break.text):
                 pending_break = line
             continue
         if pending_break is not None:
+            kinds[BREAK] += 1
             yield pending_break
             pending_break = None
         started = True
+        kinds[line.kind] += 1
         if line.kind == SPEECH and line.speaker is not None:  # a novel's unattributed quote has none
-            spoken = True
-            name = names.get(line.speaker)
+            spelled = line.speaker
+            name = names.get(spelled)
             if name is None:
-                name = names[line.speaker] = display(line.speaker)
+                name = names[spelled] = display(spelled)
+                first_lineno[spelled] = line.lineno
+            spoken[spelled] += 1
             line.speaker = name
         yield line
     if not spoken:

@@ -199,7 +199,7 @@ def speech_line(speaker: str, parts: list[str], lineno: int, source: str, option
     """The SPEECH line for a finished turn, or None (counted) when nothing is left to say.
 
     `parts` are the turn's source lines, stripped and joined here with single spaces."""
-    text = " ".join(filter(None, map(str.strip, parts)))
+    text = _joined(parts)
     if not text:
         drops["empty_speech"] += 1
         return None
@@ -216,7 +216,14 @@ def narration_line(parts: list[str], lineno: int, source: str, keep: bool, reaso
     if not keep:
         drops[reason] += 1
         return None
-    return Line(None, " ".join(filter(None, map(str.strip, parts))), NARRATION, source, lineno)
+    return Line(None, _joined(parts), NARRATION, source, lineno)
+
+
+def _joined(parts: list[str]) -> str:
+    """The lines of a turn stripped and joined with single spaces (lines with no text left out)."""
+    if len(parts) == 1:
+        return parts[0].strip()
+    return " ".join(filter(None, map(str.strip, parts)))
 
 
 def break_line(text: str, lineno: int, source: str) -> Line:

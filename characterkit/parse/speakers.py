@@ -52,16 +52,16 @@ class SpeakerTable:
         key = speaker_key(name)
         return self._alias_of.get(key, key)
 
-    def add(self, name: str, source: str = "", lineno: int = 0) -> None:
-        """Count one line spoken by `name` (as spelled in the source)."""
+    def add(self, name: str, source: str = "", lineno: int = 0, lines: int = 1) -> None:
+        """Count `lines` lines spoken by `name` (as spelled in the source), the first at `lineno`."""
         key = self._keys.get(name)
         if key is None:
             key = self._keys[name] = self.key(name)
         speaker = self._speakers.get(key)
         if speaker is None:
             speaker = self._speakers[key] = Speaker(key, source=source, first_lineno=lineno)
-        speaker.lines += 1
-        speaker.spellings[name] += 1
+        speaker.lines += lines
+        speaker.spellings[name] += lines
         self._names.pop(key, None)
 
     def display(self, name: str) -> str:
