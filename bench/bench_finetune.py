@@ -9,7 +9,7 @@ steps and LoRA; only the way samples become batches differs:
               tokens, BOS, right-pad to the cutoff 256), labels rebuilt from the inputs by
               DataCollatorForLanguageModeling (so the context is trained too)
     dynamic   ours (the default): samples.jsonl, reply-only labels, batches of similar lengths,
-              each padded to its longest sample
+              each padded to its longest sample, logits only where a label is (train/loss.py)
     packing   ours with --packing: the batch laid end to end in one row, no padding at all
 
 Two datasets, because the gain is the padding the legacy recipe wastes, which depends on how much
@@ -101,7 +101,9 @@ def run(recipe: str, home: str, dataset: str, steps: int) -> dict:
         plan.train_set = legacy_features(rows, plan.tokenizer, CUTOFF)
         plan.settings.group_by_length = False  # every legacy sample has the same (padded) length
     trainer = build_trainer(plan)
-    collator = DataCollatorForLanguageModeling(plan.tokenizer, mlm=False) if recipe == "legacy" else trainer.data_collator
+    collator = trainer.data_collator
+    if recipe == "legacy":  # the model's own loss over every position's logits, as lora_finetune.py trained
+        collator, trainer.compute_loss_func = DataCollatorForLanguageModeling(plan.tokenizer, mlm=False), None
     trainer.data_collator = counting = CountingCollator(collator)
     wall, cpu = time.perf_counter(), time.process_time()
     trainer.train()

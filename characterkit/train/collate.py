@@ -35,14 +35,19 @@ class PadCollator:
 
 
 def make_collator(packing: bool, pad_token_id: int):
-    """The collator for a run: PadCollator, or transformers' flattening collator for --packing.
+    """The collator for a run: PadCollator, or transformers' flattening collator for --packing,
+    each adding the mask of the positions the loss needs logits for (`loss.WithTrainedPositions`).
 
     DataCollatorWithFlattening keeps our labels. It sets each sample's first label to -100: a first
     token is never a target within its own sample, and in the packed row it would otherwise be
     predicted from the previous sample's last token. It returns position_ids, no attention mask.
     """
-    if not packing:
-        return PadCollator(pad_token_id)
-    from transformers import DataCollatorWithFlattening
+    from characterkit.train.loss import WithTrainedPositions, logits_mask_supported
 
-    return DataCollatorWithFlattening(return_position_ids=True, separator_id=IGNORE)
+    if not packing:
+        collator = PadCollator(pad_token_id)
+    else:
+        from transformers import DataCollatorWithFlattening
+
+        collator = DataCollatorWithFlattening(return_position_ids=True, separator_id=IGNORE)
+    return WithTrainedPositions(collator) if logits_mask_supported() else collator
