@@ -34,15 +34,16 @@ class PadCollator:
                 "attention_mask": torch.tensor(attention_mask)}
 
 
-def make_collator(packing: bool, pad_token_id: int):
-    """The collator for a run: PadCollator, or transformers' flattening collator for --packing,
-    each adding the mask of the positions the loss needs logits for (`loss.WithTrainedPositions`).
+def make_collator(packing: bool, pad_token_id: int, keep_logits: bool = False):
+    """The collator for a run: PadCollator, or transformers' flattening collator for --packing;
+    with `keep_logits` (see `loss.logits_mask_supported`) each batch also carries the mask of the
+    positions the loss needs logits for (`loss.WithTrainedPositions`).
 
     DataCollatorWithFlattening keeps our labels. It sets each sample's first label to -100: a first
     token is never a target within its own sample, and in the packed row it would otherwise be
     predicted from the previous sample's last token. It returns position_ids, no attention mask.
     """
-    from characterkit.train.loss import WithTrainedPositions, logits_mask_supported
+    from characterkit.train.loss import WithTrainedPositions
 
     if not packing:
         collator = PadCollator(pad_token_id)
@@ -50,4 +51,4 @@ def make_collator(packing: bool, pad_token_id: int):
         from transformers import DataCollatorWithFlattening
 
         collator = DataCollatorWithFlattening(return_position_ids=True, separator_id=IGNORE)
-    return WithTrainedPositions(collator) if logits_mask_supported() else collator
+    return WithTrainedPositions(collator) if keep_logits else collator

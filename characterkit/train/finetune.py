@@ -132,7 +132,7 @@ def build_trainer(plan: RunPlan):
     from transformers.trainer_callback import ProgressCallback
 
     from characterkit.train.collate import make_collator
-    from characterkit.train.loss import trained_token_loss
+    from characterkit.train.loss import logits_mask_supported, trained_token_loss
 
     args = _training_arguments(plan)
     s = plan.settings
@@ -140,7 +140,8 @@ def build_trainer(plan: RunPlan):
     model = load_model(plan.model_dir, plan.precision, s.load_in_8bit, s.load_in_4bit, s.gradient_checkpointing)
     model = add_lora(model, plan.targets, s.rank, s.alpha, s.dropout)
     trainer = Trainer(model=model, args=args, train_dataset=plan.train_set, eval_dataset=plan.val_set or None,
-                      data_collator=make_collator(s.packing, plan.tokenizer.pad_token_id),
+                      data_collator=make_collator(s.packing, plan.tokenizer.pad_token_id,
+                                                  keep_logits=logits_mask_supported(model)),
                       compute_loss_func=trained_token_loss)
     trainer.remove_callback(ProgressCallback)
     trainer.add_callback(_loss_progress_callback())

@@ -13,13 +13,18 @@ from __future__ import annotations
 from characterkit.train.encode import IGNORE
 
 
-def logits_mask_supported() -> bool:
-    """True if this transformers takes a boolean (batch, length) mask as `logits_to_keep`."""
+def logits_mask_supported(model) -> bool:
+    """True if `model` (a causal LM, or peft's wrapper of one) takes a boolean (batch, length) mask
+    as `logits_to_keep`: this transformers slices with masks (5.x, `slice_logits_to_keep`) and the
+    model's forward has the argument (a few architectures and remote-code models do not)."""
+    import inspect
+
     try:
         from transformers.modeling_utils import slice_logits_to_keep  # noqa: F401  (added with mask support)
     except ImportError:
         return False
-    return True
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    return "logits_to_keep" in inspect.signature(base.forward).parameters
 
 
 def trained_positions(labels):

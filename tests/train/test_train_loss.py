@@ -8,9 +8,6 @@ from characterkit.train.collate import PadCollator, make_collator
 from characterkit.train.encode import IGNORE, ConversationEncoder
 from characterkit.train.loss import WithTrainedPositions, logits_mask_supported, trained_positions, trained_token_loss
 
-pytestmark = pytest.mark.skipif(not logits_mask_supported(), reason="this transformers has no logits_to_keep mask")
-
-
 @pytest.fixture(scope="module")
 def lora_model(tiny_model):
     import torch
@@ -39,6 +36,17 @@ def features(tiny_model):
     return tokenizer, [encoder.encode(conv).as_dict() for conv in conversations]
 
 
+def test_the_mask_is_used_only_with_models_that_take_it(lora_model):
+    import torch
+
+    class NoKeep(torch.nn.Module):  # like the few causal LMs whose forward has no logits_to_keep
+        def forward(self, input_ids, attention_mask=None, labels=None):
+            return input_ids
+
+    assert logits_mask_supported(lora_model)  # peft's wrapper of a llama of this transformers
+    assert not logits_mask_supported(NoKeep())
+
+
 def test_trained_positions_are_those_before_each_label():
     import torch
 
@@ -55,7 +63,7 @@ def test_same_loss_and_gradients_as_the_models_own_loss(lora_model, features, pa
     import torch
 
     tokenizer, rows = features
-    batch = make_collator(packing, tokenizer.pad_token_id)(rows)
+    batch = make_collator(packing, tokenizer.pad_token_id, keep_logits=True)(rows)
     assert "logits_to_keep" in batch
     labels = batch["labels"]
     trained = int((labels[:, 1:] != IGNORE).sum())
@@ -97,3 +105,16 @@ def test_full_logits_from_a_collator_without_the_mask_give_the_same_loss(lora_mo
     assert outputs.logits.dim() == 3
     assert trained_token_loss(outputs, labels).item() == pytest.approx(lora_model(**batch, labels=labels).loss.item(),
                                                                       rel=1e-5)
+
+
+def test_the_trainer_projects_only_the_trained_positions(home, dataset):
+    """What `finetune` builds: its batches carry the mask and its loss sees only trained logits."""
+    from characterkit.train.config import FinetuneSettings
+    from characterkit.train.finetune import build_trainer, plan_run
+
+    trainer = build_trainer(plan_run(FinetuneSettings(model="tiny", data="Mara", micro_batch_size=4)))
+    batch = trainer._prepare_inputs(next(iter(trainer.get_train_dataloader())))
+    trained = int((batch["labels"][:, 1:] != IGNORE).sum())
+    loss, outputs = trainer.compute_loss(trainer.model, dict(batch), return_outputs=True)
+    assert outputs.logits.shape == (trained, trainer.model.config.vocab_size)
+    assert 0 < loss.item() < 20
