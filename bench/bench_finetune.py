@@ -31,7 +31,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from bench.common import CORPORA, RESULTS, run_in_child, save
+from bench.common import CORPORA, RESULTS, median_run, run_in_child, save
 
 CHARACTER = "ROMEO"
 CUTOFF = 256
@@ -133,7 +133,7 @@ def main() -> None:
                 done.append({"tokens_per_s": extra["tokens"] / extra["wall_seconds"],
                              "tokens_per_cpu_s": extra["tokens"] / extra["cpu_seconds"],
                              "peak_rss_mb": r["peak_rss_mb"], **extra})
-        rows = {recipe: _median_run(done) for recipe, done in runs.items()}
+        rows = {recipe: median_run(done, "tokens_per_s") for recipe, done in runs.items()}
         for r in rows.values():
             for key in ("tokens_per_s", "tokens_per_cpu_s", "peak_rss_mb"):
                 r[f"{key}_vs_legacy"] = r[key] / rows["legacy"][key]
@@ -142,13 +142,6 @@ def main() -> None:
     shutil.rmtree(home, ignore_errors=True)
     save("finetune", {"steps": steps, "repeats": repeats, "cutoff": CUTOFF, "batch": MICRO_BATCH * GRAD_ACCUM,
                       "results": results})
-
-
-def _median_run(runs: list[dict]) -> dict:
-    """The run with the median tokens/s, with every run's tokens/s alongside (the spread)."""
-    ordered = sorted(runs, key=lambda r: r["tokens_per_s"])
-    return {**ordered[len(ordered) // 2], "tokens_per_s_all_runs": [round(r["tokens_per_s"]) for r in runs],
-            "peak_rss_mb": max(r["peak_rss_mb"] for r in runs)}
 
 
 def print_table(dataset: str, steps: int, rows: dict) -> None:

@@ -22,7 +22,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from bench.common import CORPORA, RESULTS, run_in_child, save
+from bench.common import CORPORA, RESULTS, median_run, run_in_child, save
 
 CHARACTER = "ROMEO"
 
@@ -101,11 +101,7 @@ def main() -> None:
             runs[label].append({"mb_per_s": size_mb / r["seconds"], "mb_per_cpu_s": size_mb / r["cpu_seconds"],
                                 "peak_rss_mb": r["peak_rss_mb"], "seconds": r["seconds"], **r["extra"]})
     shutil.rmtree(out, ignore_errors=True)
-    rows = {}
-    for label, done in runs.items():  # the median run, with every run's MB/s and the highest peak
-        median = sorted(done, key=lambda r: r["mb_per_s"])[len(done) // 2]
-        rows[label] = {**median, "mb_per_s_all_runs": [round(r["mb_per_s"], 1) for r in done],
-                       "peak_rss_mb": max(r["peak_rss_mb"] for r in done)}
+    rows = {label: median_run(done, "mb_per_s") for label, done in runs.items()}
     legacy = rows["legacy algorithm"]
     print(f"input: {size_mb:.0f} MB ({path.name})")
     print(f"{'contender':45} {'MB/s':>7} {'MB/cpu-s':>8} {'peak MB':>8} {'samples':>8}  speed vs legacy  "

@@ -41,3 +41,11 @@ def save(name: str, result: dict) -> Path:
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps(result, indent=2) + "\n")
     return path
+
+
+def median_run(runs: list[dict], rate: str) -> dict:
+    """The run with the median `rate`, with every run's rate (`{rate}_all_runs`, the spread) and the
+    highest peak_rss_mb of them all (memory is judged by its worst run)."""
+    median = sorted(runs, key=lambda r: r[rate])[len(runs) // 2]
+    return {**median, f"{rate}_all_runs": [round(r[rate], 1) for r in runs],
+            "peak_rss_mb": max(r["peak_rss_mb"] for r in runs)}
