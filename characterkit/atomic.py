@@ -42,6 +42,24 @@ def write_json(path: str | os.PathLike, obj, indent: int | None = 2) -> None:
 
 
 @contextlib.contextmanager
+def replace_file(path: str | os.PathLike):
+    """Yield a temporary path beside `path` for writers that open the file themselves (a GGUF writer);
+    on success it is renamed over `path`, on error removed."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+@contextlib.contextmanager
 def replace_dir(target: str | os.PathLike):
     """Yield a fresh temporary folder; on success it replaces `target`, on error it is removed.
 
