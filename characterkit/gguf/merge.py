@@ -148,5 +148,5 @@ def _encode(data, outtype: str):
     if data.ndim < 2:
         return data.astype(np.float32), None, None
     if outtype == "q8_0" and data.shape[-1] % 32 == 0:
-        return gguf.quants.quantize(data, gguf.GGMLQuantizationType.Q8_0), data.shape, gguf.GGMLQuantizationType.Q8_0
+        return gguf.quants.quantize(data, gguf.GGMLQuantizationType.Q8_0), None, gguf.GGMLQuantizationType.Q8_0
     return data.astype(np.float16), None, None
