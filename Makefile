@@ -6,7 +6,7 @@ export HF_HUB_OFFLINE := 1
 export HF_HUB_DISABLE_TELEMETRY := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: install demo test browser bench
+.PHONY: install demo test browser bench llama-cpp
 
 $(BIN)/characterkit: setup.cfg pyproject.toml
 	test -x $(BIN)/python || python3 -m venv $(VENV)
@@ -29,3 +29,10 @@ test: install browser
 
 bench: install
 	OMP_NUM_THREADS=1 $(BIN)/python -m bench
+
+# `export gguf` checked in a real llama.cpp: llama-cpp-python builds llama.cpp from its PyPI sdist
+# (about 6 minutes on 2 cores; pip caches the wheel, so later installs take seconds), then the
+# test compares greedy replies with transformers + peft (about 2 minutes).
+llama-cpp: install
+	$(BIN)/python -c "import llama_cpp" 2>/dev/null || CMAKE_ARGS="-DGGML_NATIVE=ON" $(BIN)/pip install --disable-pip-version-check llama-cpp-python==0.3.36
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -s tests/gguf/test_gguf_llama_cpp.py
