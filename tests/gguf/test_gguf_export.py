@@ -165,3 +165,35 @@ def test_pygmalion_modelfile_stops_on_newline(home, tiny_llama):
     conv = Conversation(character="Mara", persona="Keeps the lighthouse.", turns=[Turn("You", "Hello.")])
     messages = [{"role": "system", "content": "Keeps the lighthouse."}, {"role": "user", "content": "Hello."}]
     assert _render(pygmalion_wraps("Mara", "You"), messages) == get_format("pygmalion").render(conv)[0]
+
+
+@pytest.mark.parametrize("arch,targets", [("gpt2", ("c_attn", "c_proj", "c_fc")), ("neox", ("query_key_value",))])
+def test_gpt2_and_neox_adapters_follow_llama_cpp_layout(home, tmp_path, arch, targets):
+    """GPT-2 keeps Conv1D weights as (in, out), which llama.cpp's converter transposes; GPT-NeoX's fused
+    qkv rows are per head (q, k, v), which it regroups as all q, all k, all v. The adapter must match."""
+    import torch
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    from characterkit.train.tiny import make_tiny_model
+
+    base = make_tiny_model(tmp_path / arch, arch=arch, hidden=64, heads=4, layers=1)
+    lora_dir = make_lora(home, base, prompt_format="pygmalion", targets=targets)
+    _export()
+    ours = _llama_cpp_deltas(home / "loras" / "mara" / "gguf" / "mara-lora-f32.gguf")
+    model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(base, dtype=torch.float32), lora_dir)
+    peft = {name: m.get_delta_weight("default").detach().numpy() for name, m in model.named_modules()
+            if hasattr(m, "get_delta_weight") and name.rpartition(".")[2] in targets}
+    if arch == "gpt2":
+        names = {"attn.c_attn": "attn_qkv", "attn.c_proj": "attn_output", "mlp.c_fc": "ffn_up", "mlp.c_proj": "ffn_down"}
+        for module, gguf_name in names.items():
+            delta = next(d for n, d in peft.items() if n.endswith(f"h.0.{module}"))
+            np.testing.assert_allclose(ours[f"blk.0.{gguf_name}.weight"], delta.T, rtol=1e-5, atol=1e-6)
+    else:
+        (delta,) = peft.values()
+        # llama.cpp's converter: reshape to (heads, 3, head_dim, n_in) and concatenate q, k, v.
+        per_head = delta.reshape(4, 3, 16, 64)
+        expected = np.concatenate([per_head[:, i].reshape(-1, 64) for i in range(3)])
+        assert set(ours) == {"blk.0.attn_qkv.weight"}
+        np.testing.assert_allclose(ours["blk.0.attn_qkv.weight"], expected, rtol=1e-5, atol=1e-6)
+        assert not np.allclose(ours["blk.0.attn_qkv.weight"], delta)
