@@ -22,8 +22,10 @@ def export():
 @click.option("--base-gguf", default=None,
               help="The Modelfile's FROM: a base GGUF file or an Ollama model name (default: the base "
                    "model folder, which Ollama imports).")
+@click.option("--character", default=None,
+              help="For the Modelfile, when the LoRA has no run card: a name in characters/ or a character file.")
 @click.option("--overwrite", is_flag=True, help="Replace GGUF files and a Modelfile that already exist.")
-def gguf(lora, model, output_dir, merge, outtype, base_gguf, overwrite):
+def gguf(lora, model, output_dir, merge, outtype, base_gguf, character, overwrite):
     """A LoRA as a llama.cpp GGUF adapter plus an Ollama Modelfile (and, with --merge, a merged GGUF).
 
     Base architectures: LLaMA/Mistral, GPT-2 and GPT-NeoX for the adapter; LLaMA/Mistral for --merge.
@@ -31,7 +33,7 @@ def gguf(lora, model, output_dir, merge, outtype, base_gguf, overwrite):
     from characterkit.gguf.run import GGUFExportSettings, export_gguf
 
     settings = GGUFExportSettings(lora=lora, model=model, output_dir=output_dir, merge=merge, outtype=outtype,
-                                  base_gguf=base_gguf, overwrite=overwrite)
+                                  base_gguf=base_gguf, character=character, overwrite=overwrite)
     export_gguf(settings, echo=lambda text: click.echo(text, err=True))
 
 

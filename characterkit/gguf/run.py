@@ -24,7 +24,8 @@ OUTTYPES = ("f16", "q8_0")
 class GGUFExportSettings:
     """What `export gguf` was asked for. lora: a name under loras/ or a path; model: the base model
     when the run card's is elsewhere; base_gguf: what the Modelfile's FROM names (a GGUF file or an
-    Ollama model name; default: the base model folder, which Ollama imports itself)."""
+    Ollama model name; default: the base model folder, which Ollama imports itself); character: for
+    the Modelfile, when the LoRA has no run card (a characters/ name or a character file)."""
 
     lora: str
     model: str | None = None
@@ -32,6 +33,7 @@ class GGUFExportSettings:
     merge: bool = False
     outtype: str = "f16"
     base_gguf: str | None = None
+    character: str | None = None
     overwrite: bool = False
 
     def __post_init__(self):
@@ -58,9 +60,12 @@ def plan_export(settings: GGUFExportSettings) -> Plan:
     from characterkit.gguf.files import check_can_write
     from characterkit.paths import slug
 
-    setup = resolve_setup(lora=settings.lora, model=settings.model)
+    setup = resolve_setup(lora=settings.lora, model=settings.model, character=settings.character)
     config_path = setup.base_model / "config.json"
-    base_config = json.loads(config_path.read_text(encoding="utf-8"))
+    try:
+        base_config = json.loads(config_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise UserError(f"cannot read the base model's config: {str(e).splitlines()[0]}", path=config_path) from None
     arch = find_arch(base_config, config_path)
     if settings.merge:
         find_arch(base_config, config_path, merge=True)

