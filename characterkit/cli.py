@@ -376,15 +376,23 @@ def main(argv=None) -> int:
 
 
 def run_command(command: click.Command, argv=None, prog_name: str | None = None) -> int:
-    """Run a click command, turning UserError into one line on stderr and exit code 2 (no traceback)."""
+    """Run a click command, turning UserError, a bad flag and a filesystem error into one line on stderr
+    and exit code 2 (no traceback)."""
+    from characterkit.cli_numbers import harden_numbers
+    from characterkit.errors import os_error_line
+
     try:
-        rv = command.main(args=argv, prog_name=prog_name, standalone_mode=False)
+        rv = harden_numbers(command).main(args=argv, prog_name=prog_name, standalone_mode=False)
     except UserError as e:
         click.echo(f"error: {e}", err=True)
         return e.exit_code
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         return 130
+    except click.UsageError as e:  # a bad flag: one line, like every other error
+        hint = f" (see {e.ctx.command_path} -h)" if e.ctx is not None else ""
+        click.echo(f"error: {e.format_message()}{hint}", err=True)
+        return 2
     except click.ClickException as e:
         e.show()
         return 2
@@ -393,6 +401,9 @@ def run_command(command: click.Command, argv=None, prog_name: str | None = None)
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as e:  # a full disk, a read-only folder, a path that is a folder: the path and the cause
+        click.echo(f"error: {os_error_line(e)}", err=True)
+        return 2
     return rv if isinstance(rv, int) else 0
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from characterkit.errors import UserError, check_at_least, check_fraction
+from characterkit.errors import UserError, check_at_least, check_at_most, check_fraction
 from characterkit.records import DEFAULT_MIN_CONFIDENCE
 
 
@@ -46,6 +46,7 @@ class DialogueSettings:
         if not self.names and not self.all_speakers:
             raise UserError("choose a character with --name (see `characterkit speakers FILE`) or use --all-speakers")
         check_at_least(1, rounds=self.rounds, min_lines=self.min_lines)
+        check_at_most(10_000, rounds=self.rounds)
         check_at_least(0, min_words=self.min_words)
         check_fraction(val_ratio=self.val_ratio)
         if not 0.0 <= self.min_confidence <= 1.0:

@@ -19,11 +19,39 @@ class UserError(Exception):
 
 
 def check_at_least(minimum, **values) -> None:
-    """Raise UserError for the first value below `minimum`, named as its flag:
+    """Raise UserError for the first value below `minimum` (or not a finite number), named as its flag:
     `check_at_least(1, max_tokens=0)` -> "--max-tokens must be at least 1 (got 0)"."""
     for name, value in values.items():
+        check_finite(**{name: value})
         if value < minimum:
             raise UserError(f"{_flag(name)} must be at least {minimum} (got {value})")
+
+
+def check_above(minimum, **values) -> None:
+    """Raise UserError for the first value not above `minimum` (or not a finite number):
+    `check_above(0, learning_rate=0)` -> "--learning-rate must be above 0 (got 0)"."""
+    for name, value in values.items():
+        check_finite(**{name: value})
+        if not value > minimum:
+            raise UserError(f"{_flag(name)} must be above {minimum} (got {value})")
+
+
+def check_at_most(maximum, **values) -> None:
+    """Raise UserError for the first value above `maximum` (or not a finite number)."""
+    for name, value in values.items():
+        check_finite(**{name: value})
+        if value > maximum:
+            raise UserError(f"{_flag(name)} must be at most {maximum} (got {value})")
+
+
+def check_finite(**values) -> None:
+    """Raise UserError for the first value that is nan or infinite (`float("nan") < 1` is False, so
+    the range checks above would let it through)."""
+    import math
+
+    for name, value in values.items():
+        if isinstance(value, float) and not math.isfinite(value):
+            raise UserError(f"{_flag(name)} must be a finite number (got {value})")
 
 
 def check_fraction(**values) -> None:
@@ -32,6 +60,14 @@ def check_fraction(**values) -> None:
     for name, value in values.items():
         if not 0.0 <= value < 1.0:
             raise UserError(f"{_flag(name)} must be in [0, 1) (got {value})")
+
+
+def os_error_line(e: OSError) -> str:
+    """One line for a filesystem error: "PATH: cause" (both paths of a rename), e.g.
+    "datasets/Mara/report.json: No space left on device"."""
+    cause = e.strerror or " ".join(str(e).split()) or type(e).__name__
+    where = [str(p) for p in (e.filename, e.filename2) if p is not None]
+    return f"{' -> '.join(where)}: {cause}" if where else cause
 
 
 def _flag(name: str) -> str:

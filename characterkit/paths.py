@@ -28,10 +28,12 @@ def dataset_folder(name: str, output_dir: str | None = None) -> Path:
     return Path(output_dir) if output_dir else datasets_dir() / name
 
 
-def check_output_folder(folder: Path) -> None:
-    """Raise UserError when `folder` exists as a file: a dataset folder is replaced whole, a file never."""
-    if folder.exists() and not folder.is_dir():
-        raise UserError("output path exists and is a file, not a folder", path=folder)
+def check_output_folder(folder: Path, owned=()) -> None:
+    """Raise UserError unless `folder` may be replaced whole: missing, empty or written by characterkit
+    (never a file, the current folder, or a folder of the user's; see characterkit.atomic)."""
+    from characterkit import atomic
+
+    atomic.check_replaceable(folder, owned)
 
 
 def journal_path(folder: Path, journal: str | None = None) -> Path:
@@ -66,6 +68,13 @@ def safe_name(name: str, what: str = "name") -> str:
     return name
 
 
+def safe_name_or_none(name: str) -> str | None:
+    try:
+        return safe_name(name)
+    except UserError:
+        return None
+
+
 def slug(name: str) -> str:
     """A file-name friendly form of a display name: 'Mr. Pickwick' -> 'Mr_Pickwick'."""
     s = re.sub(r"[^\w.+-]+", "_", name.strip(), flags=re.UNICODE).strip("._")
@@ -74,7 +83,11 @@ def slug(name: str) -> str:
 
 def resolve_in(folder: Path, name_or_path: str, what: str) -> Path:
     """A path as given if it exists, else `folder/name`; a clear error listing `folder` otherwise."""
+    from characterkit import atomic
+
     p = Path(name_or_path)
+    if folder.is_dir() and safe_name_or_none(name_or_path):
+        atomic.recover(folder / name_or_path)  # a run killed mid-swap may have hidden it for a moment
     if p.exists():
         return p
     candidate = folder / name_or_path

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass
 
-from characterkit.errors import UserError
+from characterkit.errors import UserError, check_at_most
 from characterkit.prompts import Conversation, get_format, tokenize_prompt
 from characterkit.records import Turn
 
@@ -40,7 +40,14 @@ class GenerationSettings:
     seed: int = -1
 
     def __post_init__(self):
-        self.max_new_tokens, self.seed = int(self.max_new_tokens), int(self.seed)
+        try:  # the web page sends what the user typed: "1e400", "nan", 2**70
+            self.max_new_tokens, self.seed = int(self.max_new_tokens), int(self.seed)
+            self.temperature, self.top_p = float(self.temperature), float(self.top_p)
+            self.repetition_penalty = float(self.repetition_penalty)
+        except (TypeError, ValueError, OverflowError):
+            raise UserError("temperature, top-p, repetition penalty, max new tokens and seed must be numbers") from None
+        check_at_most(2**63 - 1, seed=self.seed)
+        check_at_most(1_000_000, max_new_tokens=self.max_new_tokens)
         if not 0 <= self.temperature <= 5:
             raise UserError(f"temperature must be between 0 and 5, got {self.temperature}")
         if not 0 < self.top_p <= 1:

@@ -19,10 +19,12 @@ with exponential backoff and counted in `backend.retries`.
 
 from __future__ import annotations
 
+import re
+
 import threading
 from dataclasses import asdict, dataclass
 
-from characterkit.errors import UserError, check_at_least
+from characterkit.errors import UserError, check_above, check_at_least
 from characterkit.records import Message
 
 DEFAULT_BASE_URL = "http://localhost:1234/v1"  # LM Studio's local server
@@ -70,8 +72,9 @@ class LLMSettings:
         if self.backend not in BACKEND_NAMES:
             raise UserError(f"unknown LLM backend {self.backend!r}; choose one of: {', '.join(BACKEND_NAMES)}")
         check_at_least(1, concurrency=self.concurrency)
-        if self.timeout <= 0:
-            raise UserError(f"--timeout must be positive, got {self.timeout}")
+        check_above(0, timeout=self.timeout)
+        if not re.fullmatch(r"cpu|cuda(:\d+)?|mps|auto", self.device):
+            raise UserError(f"unknown --device {self.device!r}; choose cpu, cuda, cuda:N, mps or auto")
         if self.retries < 1:
             raise UserError(f"--retries must be at least 1 (one attempt, no retry), got {self.retries}")
         if self.backend == "local" and not self.model:

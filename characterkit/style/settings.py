@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from characterkit import paths
-from characterkit.errors import UserError, check_at_least, check_fraction
+from characterkit.errors import UserError, check_at_least, check_at_most, check_fraction
 from characterkit.llm.base import LLMSettings, settings_dict
 from characterkit.style.validate import ValidationRules
 
@@ -64,6 +64,8 @@ class StyleSettings:
         if self.max_tokens is not None:
             check_at_least(1, max_tokens=self.max_tokens)
         check_fraction(val_ratio=self.val_ratio)
+        check_at_least(0, temperature=self.temperature)
+        check_at_most(2, temperature=self.temperature)  # what OpenAI-compatible servers accept
         ValidationRules(self.min_ratio, self.max_ratio)  # raises on bad ratios
         paths.safe_name(self.dataset_name, "dataset name")
 

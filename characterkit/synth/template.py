@@ -51,10 +51,24 @@ class Generation:
     stop: list[str] | None = None
 
     def __post_init__(self):
+        _check_number("temperature", self.temperature)
+        if self.top_p is not None:
+            _check_number("top_p", self.top_p)
+        if not isinstance(self.max_tokens, int) or isinstance(self.max_tokens, bool):
+            raise ValueError(f"max_tokens must be a whole number, got {self.max_tokens!r}")
+        if self.stop is not None and (not isinstance(self.stop, list) or not all(isinstance(s, str) for s in self.stop)):
+            raise ValueError(f"stop must be a list of texts, got {self.stop!r}")
         if not 0 <= self.temperature <= 5 or (self.top_p is not None and not 0 < self.top_p <= 1):
             raise ValueError(f"need 0 <= temperature <= 5 and 0 < top_p <= 1, got {self.temperature}, {self.top_p}")
         if self.max_tokens < 1:
             raise ValueError(f"max_tokens must be positive, got {self.max_tokens}")
+
+
+def _check_number(key: str, value) -> None:
+    import math
+
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError(f"{key} must be a number, got {value!r}")
 
 
 @dataclass
@@ -218,7 +232,7 @@ def _slot_values(path: Path, name: str, values, lines: dict) -> list[str]:
     if not name.isidentifier():
         raise UserError(f"slot name `{name}` must be a plain name (letters, digits, _)", path=path, line=line)
     if isinstance(values, str):
-        values = _values_file(path.parent / values, path, line)
+        values = _values_file(_inside_template_folder(path, values, line), path, line)
     if not isinstance(values, list) or any(isinstance(v, (dict, list)) or v is None for v in values):
         raise UserError(f"slot `{name}` must be a list of values (or a file name)", path=path, line=line)
     values = list(dict.fromkeys(str(v).strip() for v in values))  # a repeated value would repeat prompts
@@ -227,12 +241,26 @@ def _slot_values(path: Path, name: str, values, lines: dict) -> list[str]:
     return values
 
 
+def _inside_template_folder(path: Path, name: str, line: int | None) -> Path:
+    """A slot file named in the template, refused unless it lies in the template's folder (or below):
+    its lines go to the LLM (maybe a remote one) and into the training data."""
+    folder = path.parent.resolve()
+    resolved = (folder / name).resolve()
+    if not resolved.is_relative_to(folder):
+        raise UserError(f"slot values file {name!r} is outside the template's folder {folder}; "
+                        "put it beside the template", path=path, line=line)
+    return resolved
+
+
 def _values_file(values_path: Path, path: Path, line: int | None) -> list[str]:
     """Non-blank lines of a values file; lines starting with # are comments."""
     if not values_path.is_file():
         raise UserError(f"slot values file {values_path} not found (it is read relative to the template)",
                         path=path, line=line)
-    text = values_path.read_text(encoding="utf-8-sig")
+    try:
+        text = values_path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise UserError(f"slot values file is not UTF-8 text ({e.reason} at byte {e.start})", path=values_path) from None
     return [row.strip() for row in text.splitlines() if row.strip() and not row.lstrip().startswith("#")]
 
 

@@ -19,11 +19,12 @@ import os
 import re
 from pathlib import Path
 
-from characterkit import __version__, atomic
+from characterkit import __version__, atomic, paths
 from characterkit.errors import UserError
 from characterkit.train.model import WEBUI_PROJECTIONS
 
 RUN_CARD = "characterkit.json"
+OWNED = ("checkpoint-*", "eval.json")  # written into loras/NAME outside the final swap (Trainer, `eval`)
 _CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
 
 
@@ -41,6 +42,7 @@ def check_lora_folder(folder: Path, overwrite: bool, resume: bool) -> Path | Non
             raise UserError("no checkpoint-* to resume from; train without --resume", path=folder)
         return found[-1]
     if overwrite:
+        paths.check_output_folder(folder, OWNED)
         return None
     if (folder / "adapter_config.json").is_file():
         raise UserError("a LoRA already exists here; pass --overwrite to replace it or --resume to train on",
@@ -48,6 +50,7 @@ def check_lora_folder(folder: Path, overwrite: bool, resume: bool) -> Path | Non
     if found:
         raise UserError("holds checkpoints of an unfinished run; pass --resume to continue it or --overwrite "
                         "to start over", path=folder)
+    paths.check_output_folder(folder, OWNED)
     return None
 
 
@@ -75,7 +78,7 @@ def save_lora_folder(folder: Path, peft_model, json_files: dict[str, dict], log_
 
     The run's checkpoints move in last, after everything else was written.
     """
-    with atomic.replace_dir(folder) as tmp:
+    with atomic.replace_dir(folder, owned=OWNED) as tmp:
         peft_model.save_pretrained(tmp)
         for name, obj in json_files.items():
             atomic.write_json(tmp / name, obj)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from characterkit.errors import UserError, check_at_least, check_fraction
+from characterkit.errors import UserError, check_above, check_at_least, check_at_most, check_fraction
 from characterkit.paths import safe_name
 
 SCHEDULERS = ("linear", "cosine", "cosine_with_restarts", "polynomial", "constant", "constant_with_warmup",
@@ -76,9 +76,9 @@ class FinetuneSettings:
         check_at_least(0, max_steps=self.max_steps, eval_steps=self.eval_steps, save_steps=self.save_steps,
                        overlap=self.overlap, warmup_steps=self.warmup_steps)
         check_fraction(dropout=self.dropout, val_split=self.val_split)
-        if self.learning_rate <= 0:
-            raise UserError(f"--learning-rate must be above 0 (got {self.learning_rate})")
-        if self.epochs <= 0 and self.max_steps == 0:
+        check_above(0, learning_rate=self.learning_rate)
+        check_at_most(1_000_000, epochs=self.epochs)
+        if not self.epochs > 0 and self.max_steps == 0:
             raise UserError("--epochs must be above 0 (or give --max-steps)")
         if self.overlap >= self.cutoff:
             raise UserError(f"--overlap ({self.overlap}) must be smaller than --cutoff ({self.cutoff})")

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from characterkit.errors import UserError
+from characterkit import atomic
+from characterkit.errors import UserError, check_at_least, check_at_most
 
 ARCHS = ("llama", "gptj", "neox", "gpt2")
 SPECIAL_TOKENS = ["<unk>", "<s>", "</s>", "<pad>"]  # ids 0..3
@@ -76,9 +77,12 @@ def make_tiny_model(out_dir, arch: str = "llama", texts: list[str] | None = None
 
     if arch not in ARCHS:
         raise UserError(f"unknown architecture {arch!r}; choose one of: {', '.join(ARCHS)}")
+    check_at_least(0, steps=steps)
+    check_at_most(1_000_000, steps=steps)
     if pretrain_file is not None:
         pretrain_text = _read_pretrain_file(Path(pretrain_file))
     out_dir = Path(out_dir)
+    atomic.check_replaceable(out_dir)  # before any work: never over a folder of the user's
     if texts is None:
         texts = [pretrain_text] if pretrain_text else [_default_text()]
     tokenizer = train_tokenizer(texts, vocab_size=vocab_size)
@@ -87,9 +91,9 @@ def make_tiny_model(out_dir, arch: str = "llama", texts: list[str] | None = None
     if pretrain_text and steps > 0:
         _pretrain(model, tokenizer, pretrain_text, steps=steps, block=min(128, context), seed=seed)
     model.generation_config.pad_token_id = tokenizer.pad_token_id
-    out_dir.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(out_dir)
-    tokenizer.save_pretrained(out_dir)
+    with atomic.replace_dir(out_dir) as tmp:  # a full disk leaves the previous folder (or none), never a config alone
+        model.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
     return out_dir
 
 
