@@ -134,8 +134,10 @@ def check_replaceable(folder: str | os.PathLike, owned=()) -> None:
     from characterkit.errors import UserError
 
     folder = Path(os.path.abspath(folder))
-    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
-        raise UserError("output path exists and is not a folder; choose a new folder name", path=folder)
+    if folder.exists() and not folder.is_dir():
+        raise UserError("output path exists and is a file, not a folder", path=folder)
+    if folder.is_symlink():
+        raise UserError("output path is a symbolic link; give the folder it points to", path=folder)
     cwd = Path.cwd()
     if folder == cwd or folder in cwd.parents:
         raise UserError("is the current folder (or holds it); the output must be a folder of its own, "
@@ -205,9 +207,10 @@ def replace_dir(target: str | os.PathLike, owned=()):
     """
     target = Path(os.path.abspath(target))
     check_replaceable(target, owned)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    recover(target)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=target.parent))
+    with _naming(target.parent):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        recover(target)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=target.parent))
     try:
         os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700; another user (a webui service) may need to read it
         yield tmp
@@ -217,9 +220,45 @@ def replace_dir(target: str | os.PathLike, owned=()):
         write_json(tmp / MARKER, {"written_by": "characterkit", "entries": written})
         _fault("before-swap")
         _swap(tmp, target)
-    except BaseException:
+    except BaseException as e:
         shutil.rmtree(tmp, ignore_errors=True)
+        disk_error = _as_os_error(e, target)
+        if disk_error is not None:
+            raise disk_error from None
         raise
+
+
+@contextlib.contextmanager
+def _naming(folder: Path):
+    """Report an error making or listing `folder` as being about `folder` (not a random temporary name)."""
+    try:
+        yield
+    except FileExistsError:  # a parent that is a file
+        raise NotADirectoryError(20, "a file is in the way of this folder", str(_first_file(folder))) from None
+    except OSError as e:
+        raise type(e)(e.errno, e.strerror, str(folder)) from None
+
+
+def _first_file(folder: Path) -> Path:
+    for p in [*reversed(folder.parents), folder]:
+        if p.exists() and not p.is_dir():
+            return p
+    return folder
+
+
+def _as_os_error(e: BaseException, target: Path) -> OSError | None:
+    """A write error as an OSError naming the folder being written: the OS's errors raised without a
+    file name (write() on a full disk) and libraries' wrapped ones (safetensors: "... (os error 28)")."""
+    if isinstance(e, OSError):
+        return None if e.filename is not None else type(e)(e.errno, e.strerror or str(e), str(target))
+    if isinstance(e, (KeyboardInterrupt, SystemExit)) or type(e).__module__.startswith("characterkit"):
+        return None
+    m = re.search(r"os error (\d+)", str(e))
+    if m:
+        return OSError(int(m[1]), os.strerror(int(m[1])), str(target))
+    if "No space left on device" in str(e) or "file write failed" in str(e):
+        return OSError(28, os.strerror(28), str(target))
+    return None
 
 
 def _swap(tmp: Path, target: Path) -> None:
@@ -288,17 +327,20 @@ def _link_or_copy(src: Path, dst: Path) -> None:
 
 
 @contextlib.contextmanager
-def new_folder_cleanup(folder: str | os.PathLike):
-    """Remove `folder` if the block fails and leaves it empty where it did not exist before (a failed
-    finetune must not leave an empty loras/NAME behind)."""
+def writing(folder: str | os.PathLike):
+    """A block that writes into `folder` in place (the Trainer's checkpoints): a disk error becomes an
+    OSError naming the folder, and a failed block (or Ctrl-C) leaves no empty folder it created."""
     folder = Path(folder)
     existed = folder.exists()
     try:
         yield
-    except BaseException:
+    except BaseException as e:
         if not existed:
             with contextlib.suppress(OSError):
                 folder.rmdir()  # only succeeds when empty: checkpoints of the failed run are kept for --resume
+        disk_error = _as_os_error(e, folder)
+        if disk_error is not None:
+            raise disk_error from None
         raise
 
 

@@ -18,11 +18,7 @@ is never replaced silently: the install stops before copying anything, naming th
 
 from __future__ import annotations
 
-import contextlib
 import filecmp
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 from characterkit.errors import UserError
@@ -49,9 +45,9 @@ def install_into_webui(folder, webui_path, dataset_name: str, *, overwrite: bool
         names = ", ".join(str(p) for p in different)
         raise UserError(f"already exists with different content: {names}; nothing was copied (replace them with "
                         "`characterkit into-webui DATASET WEBUI --overwrite`, or choose another dataset name)")
-    for src, dst in plan:
-        if not dst.exists() or dst in different:
-            copy_atomic(src, dst)
+    from characterkit import atomic
+
+    atomic.copy_files([(src, dst) for src, dst in plan if not dst.exists() or dst in different])  # all or none
     return [dst for _, dst in plan]
 
 
@@ -80,17 +76,3 @@ def install_plan(folder: Path, root: Path, dataset_name: str) -> list[tuple[Path
     plan += [(f, formats / f.name) for f in sorted(folder.glob("formats/*.json"))]
     plan += [(f, root / "characters" / f.name) for f in sorted(folder.glob("characters/*.yaml"))]
     return plan
-
-
-def copy_atomic(src: Path, dst: Path) -> None:
-    """Copy through a temporary file beside `dst`, so webui never sees a half-written file."""
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
-    os.close(fd)
-    try:
-        shutil.copyfile(src, tmp)
-        os.replace(tmp, dst)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise

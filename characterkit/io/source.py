@@ -43,6 +43,8 @@ def open_source(path: str | os.PathLike) -> SourceText:
         raise UserError("no such file", path=path)
     if path.is_dir():
         raise UserError("is a directory, not a text file", path=path)
+    if not path.is_file():  # /dev/zero, a pipe: size 0 but not empty, and read more than once below
+        raise UserError("is not a regular file (a device, pipe or socket); give a text file", path=path)
     if path.stat().st_size == 0:
         raise UserError("empty file", path=path)
     encoding, bom = sniff_encoding(path)

@@ -60,9 +60,12 @@ class Journal:
         self.close()
 
     def _write(self, row: dict) -> None:
-        self._file.write(json.dumps(row, ensure_ascii=False) + "\n")
-        self._file.flush()
-        os.fsync(self._file.fileno())
+        try:
+            self._file.write(json.dumps(row, ensure_ascii=False) + "\n")
+            self._file.flush()
+            os.fsync(self._file.fileno())
+        except OSError as e:  # a full disk: name the journal (a torn last line is cut off on the next open)
+            raise OSError(e.errno, e.strerror, str(self.path)) from None
 
     def _load(self) -> None:
         with open(self.path, "rb") as f:

@@ -16,7 +16,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from characterkit import paths
+from characterkit import atomic, paths
 from characterkit.errors import UserError
 from characterkit.prompts import Conversation, choose_format
 from characterkit.records import Turn
@@ -56,6 +56,12 @@ def finetune(settings: FinetuneSettings) -> dict:
     existing LoRA without --overwrite / --resume.
     """
     plan = plan_run(settings)
+    with atomic.writing(plan.folder):  # a failed run leaves no empty loras/NAME; a full disk is one line
+        return _train_and_save(plan)
+
+
+def _train_and_save(plan: RunPlan) -> dict:
+    settings = plan.settings
     trainer = build_trainer(plan)
     if settings.overwrite and _is_main_process():
         artifacts.remove_checkpoints(plan.folder)
