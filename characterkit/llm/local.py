@@ -50,6 +50,7 @@ class TransformersBackend(Backend):
     def __init__(self, settings: LLMSettings):
         super().__init__()
         self.path = resolve_in(models_dir(), settings.model, "model")
+        _check_model_folder(self.path)
         self.model = self.path.name
         self.max_batch = settings.concurrency
         self.device = settings.device
@@ -185,3 +186,10 @@ def _pick_device(device: str) -> str:
     if device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     return device
+
+
+def _check_model_folder(path) -> None:
+    """The folder is a causal LM with whole weights: a BERT or a broken download is one line here."""
+    from characterkit.train.model import causal_lm_type, resolve_model_dir
+
+    causal_lm_type(resolve_model_dir(str(path)))
