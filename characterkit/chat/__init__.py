@@ -20,6 +20,11 @@ from characterkit.errors import UserError
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
+# Gradio's analytics look up and call its servers at launch; characterkit sends nothing off the machine
+# unless asked. Set before gradio is imported (app.py imports it inside functions); the user's own
+# GRADIO_ANALYTICS_ENABLED wins.
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
 
 def chat(lora: str | None = None, model: str | None = None, character: str | None = None,
          user_name: str | None = None, terminal: bool = False, host: str = "127.0.0.1", port: int = 7860,
@@ -66,12 +71,16 @@ def parse_auth(auth: str) -> tuple[str, str]:
 
 def check_port(host: str, port: int) -> None:
     """Fail in one line, before the slow model load, when host:port cannot be listened on."""
-    if port == 0:  # Gradio picks the first free port itself
-        return
-    if not 0 < port < 65536:
+    if not 0 <= port < 65536:
         raise UserError(f"port must be between 1 and 65535 (or 0 for the first free one), got {port}")
     try:
         family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    except socket.gaierror as e:
+        raise UserError(f"cannot serve on {host}: the host name cannot be resolved ({e.strerror}); "
+                        "pass an address such as 127.0.0.1 or 0.0.0.0") from None
+    if port == 0:  # Gradio picks the first free port itself
+        return
+    try:
         with socket.create_server((host, port), family=family):
             pass
     except OSError as e:

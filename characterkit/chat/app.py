@@ -93,8 +93,8 @@ def _responder(engine: ChatEngine):
                 with closing(engine.stream(turns, message, settings, use_adapter=False)) as replies:
                     for base_reply in replies:
                         yield reply, [*base_history, {"role": "assistant", "content": base_reply}]
-        except UserError as e:  # a toast in the browser, an error for API clients
-            raise gr.Error(str(e)) from None
+        except UserError as e:  # a message in the page, an error for API clients; the user's mistake, so no
+            raise gr.Error(str(e), print_exception=False) from None  # traceback in the server's log
 
     return respond
 

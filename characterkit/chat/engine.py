@@ -196,7 +196,7 @@ class ChatEngine:
         self._lock = threading.Lock()
 
     def check_message(self, message: str) -> None:
-        if not message.strip():
+        if not isinstance(message, str) or not message.strip():  # an API client may send none at all
             raise UserError("the message is empty")
         if len(message) > self.max_message_chars:
             raise UserError(f"the message is {len(message)} characters long; the limit is {self.max_message_chars}")

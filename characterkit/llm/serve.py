@@ -44,10 +44,10 @@ def ensure_chat_template(model_dir) -> bool:
 
 
 def serving_available() -> bool:
-    """Whether `transformers serve` can run here (it needs the `serving` extras: fastapi, uvicorn)."""
+    """Whether `transformers serve` can run here (it needs the `serving` extras: fastapi, uvicorn, openai)."""
     import importlib.util
 
-    return all(importlib.util.find_spec(m) is not None for m in ("fastapi", "uvicorn", "transformers"))
+    return all(importlib.util.find_spec(m) is not None for m in ("fastapi", "uvicorn", "openai", "transformers"))
 
 
 def free_port() -> int:
