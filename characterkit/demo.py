@@ -19,6 +19,10 @@ def run_demo(epochs: float = 8.0, pretrain_steps: int = 300, say=print) -> dict:
     """Run the demo in the home folder (the current directory); return where everything went."""
     import torch
 
+    from characterkit.errors import check_above
+
+    check_above(0, epochs=epochs)  # before anything is written (the CLI's flag is checked already)
+
     from characterkit.chat.sample import SAMPLE_PERSONA, make_sample_model
     from characterkit.config import DialogueSettings
     from characterkit.prepare import prepare_dialogue
