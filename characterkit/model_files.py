@@ -65,3 +65,16 @@ def check_causal_architecture(config: dict, model_dir: Path) -> None:
     if model_type in MODEL_FOR_MASKED_LM_MAPPING_NAMES and not config.get("is_decoder"):
         raise UserError(f"not a causal language model ({model_type!r} is an encoder; is_decoder is not set); {hint}",
                         path=model_dir)
+
+
+def check_model_folder(folder) -> None:
+    """Both checks, for a folder with a config.json (a GGUF file or folder is left to its loader)."""
+    folder = Path(folder)
+    if not (folder / "config.json").is_file():
+        return
+    try:
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise UserError(f"cannot read config.json ({e})", path=folder) from None
+    check_causal_architecture(config, folder)
+    check_weights(folder)

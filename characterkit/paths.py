@@ -39,7 +39,10 @@ def check_output_folder(folder: Path, owned=()) -> None:
 def journal_path(folder: Path, journal: str | None = None) -> Path:
     """Where an LLM run that builds `folder` records its finished work: `journal` when given, else
     .NAME.journal.jsonl beside the folder, so rebuilding the folder keeps it."""
-    return Path(journal) if journal else folder.parent / f".{folder.name}.journal.jsonl"
+    path = Path(journal) if journal else folder.parent / f".{folder.name}.journal.jsonl"
+    if path.is_dir():
+        raise UserError("the journal path is a folder; give a file name", path=path)
+    return path
 
 
 def loras_dir() -> Path:

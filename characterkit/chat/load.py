@@ -181,6 +181,9 @@ def load_engine(setup: ChatSetup, trust_remote_code: bool = False, load_in_8bit:
     adapter; return an engine ready to chat. Quantised loading needs CUDA and bitsandbytes."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    from characterkit.model_files import check_model_folder
+
+    check_model_folder(setup.base_model)  # a BERT or a broken download: one line, before loading
     kwargs = _model_kwargs(load_in_8bit, load_in_4bit)
     try:
         tokenizer = AutoTokenizer.from_pretrained(setup.tokenizer_dir or setup.base_model,

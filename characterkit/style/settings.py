@@ -52,7 +52,7 @@ class StyleSettings:
 
     def __post_init__(self):
         if not Path(self.novel).is_file():
-            raise UserError("no such file", path=self.novel)
+            raise UserError("no such file" if not Path(self.novel).exists() else "is not a regular file", path=self.novel)
         if not self.author.strip():
             raise UserError("--author is required: whose style the pairs teach")
         if self.min_words < 1 or self.max_words < self.min_words:

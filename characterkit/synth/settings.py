@@ -55,7 +55,7 @@ class SynthSettings:
 
     def __post_init__(self):
         if not Path(self.template).is_file():
-            raise UserError("no such template file", path=self.template)
+            raise UserError("no such template file" if not Path(self.template).exists() else "is not a regular file", path=self.template)
         if self.sample is not None:
             check_at_least(1, sample=self.sample)
         self.output.check(self.dataset_name)

@@ -31,7 +31,7 @@ class Case:
 
 
 def _is_progress(line: str) -> bool:
-    return "\r" in line or "it/s" in line or "s/it" in line or line.startswith(("Writing model shards", "Loading"))
+    return "\r" in line or "it/s" in line or "s/it" in line or line.startswith(("Writing model shards", "Loading", "loading "))
 
 
 def error_line(err: str) -> str:
