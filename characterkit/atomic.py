@@ -327,17 +327,23 @@ def _link_or_copy(src: Path, dst: Path) -> None:
 
 
 @contextlib.contextmanager
-def writing(folder: str | os.PathLike):
+def writing(folder: str | os.PathLike, keep=None):
     """A block that writes into `folder` in place (the Trainer's checkpoints): a disk error becomes an
-    OSError naming the folder, and a failed block (or Ctrl-C) leaves no empty folder it created."""
+    OSError naming the folder, and a failed block (or Ctrl-C) leaves no folder it created holding
+    nothing of use. keep(folder) -> the paths worth keeping (complete checkpoints, for --resume);
+    everything else the failed block wrote there is removed."""
     folder = Path(folder)
     existed = folder.exists()
     try:
         yield
     except BaseException as e:
-        if not existed:
+        if not existed and folder.is_dir():
+            kept = set(keep(folder)) if keep else set()
+            for path in folder.iterdir():
+                if path not in kept:
+                    shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
             with contextlib.suppress(OSError):
-                folder.rmdir()  # only succeeds when empty: checkpoints of the failed run are kept for --resume
+                folder.rmdir()  # only when empty
         disk_error = _as_os_error(e, folder)
         if disk_error is not None:
             raise disk_error from None

@@ -56,7 +56,7 @@ def finetune(settings: FinetuneSettings) -> dict:
     existing LoRA without --overwrite / --resume.
     """
     plan = plan_run(settings)
-    with atomic.writing(plan.folder):  # a failed run leaves no empty loras/NAME; a full disk is one line
+    with atomic.writing(plan.folder, keep=artifacts.checkpoints):  # a failed run leaves no empty loras/NAME; a full disk is one line
         return _train_and_save(plan)
 
 
