@@ -354,10 +354,11 @@ def copy_files(pairs) -> list[Path]:
     """Copy each (src, dst) so that either every dst is written or none is changed: every copy is
     first made beside its dst, then all are renamed into place (a rename failing midway puts the
     files it replaced back)."""
-    staged, done = [], []
+    staged, done, made = [], [], []
     try:
         for src, dst in pairs:
             dst = Path(dst)
+            made += [p for p in reversed([dst.parent, *dst.parent.parents]) if not p.exists() and p not in made]
             dst.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
             os.close(fd)
@@ -378,6 +379,9 @@ def copy_files(pairs) -> list[Path]:
         for tmp, _ in staged:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+        for folder in reversed(made):  # the folders made for the copies, deepest first
+            with contextlib.suppress(OSError):
+                folder.rmdir()
         raise
     finally:
         for _, backup in done:

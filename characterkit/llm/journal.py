@@ -50,8 +50,11 @@ class Journal:
 
     def close(self) -> None:
         if self._file is not None:
-            self._file.close()
-            self._file = None
+            file, self._file = self._file, None
+            try:
+                file.close()
+            except OSError as e:  # flushing onto a full disk
+                raise OSError(e.errno, e.strerror, str(self.path)) from None
 
     def __enter__(self):
         return self.open()

@@ -37,7 +37,9 @@ def _is_progress(line: str) -> bool:
 def error_line(err: str) -> str:
     """The one error line of a failed command (progress bars aside); fails the test otherwise."""
     assert "Traceback" not in err, err
-    lines = [line for line in err.splitlines() if line.strip() and not _is_progress(line)]
+    # a progress bar left mid-line (a failed training) is followed by the error on the same line
+    lines = [line[line.index("error: "):] if "error: " in line else line for line in err.splitlines()]
+    lines = [line for line in lines if line.strip() and not _is_progress(line)]
     assert len(lines) == 1 and lines[0].startswith("error: "), f"expected one error line, got: {err!r}"
     return lines[0]
 
