@@ -22,9 +22,6 @@ def resolve_model_dir(model: str) -> Path:
     path = paths.resolve_in(paths.models_dir(), model, "model")
     if not (path / "config.json").is_file():
         raise UserError("not a model folder (no config.json); expected a Hugging Face model folder", path=path)
-    from characterkit.model_files import check_weights
-
-    check_weights(path)
     return path
 
 
@@ -32,7 +29,7 @@ def causal_lm_type(model_dir: Path) -> str:
     """The model_type from config.json, checked to be a causal language model transformers knows."""
     from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
 
-    from characterkit.model_files import check_causal_architecture
+    from characterkit.model_files import check_causal_architecture, check_weights
 
     try:
         config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
@@ -43,6 +40,7 @@ def causal_lm_type(model_dir: Path) -> str:
     if model_type not in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES:
         raise UserError(f"not a causal language model (model_type {model_type!r}); LoRA training here needs one "
                         "that generates text, such as llama, gptj, gpt_neox or mistral", path=model_dir)
+    check_weights(model_dir)  # after the type: a BERT config alone is "not a causal LM", not "no weights"
     return model_type
 
 

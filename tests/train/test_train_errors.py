@@ -41,7 +41,7 @@ def _nothing(home):
 CASES = {
     "missing model lists models/": (_nothing, ["-m", "nope"], "model 'nope' not found; available in"),
     "not a causal LM": (_not_a_causal_lm, ["-m", "t5"], "not a causal language model"),
-    "model folder without weights": (_no_weights, ["-m", "hollow"], "cannot load the model"),
+    "model folder without weights": (_no_weights, ["-m", "hollow"], "holds no model weights"),
     "folder without config.json": (_not_a_model, ["-m", "notes"], "no config.json"),
     "missing dataset": (_nothing, ["-d", "nothing-here"], "dataset 'nothing-here' not found"),
     "empty dataset": (_empty_dataset, ["-d", "empty"], "no training samples"),
