@@ -155,3 +155,24 @@ def test_kill_9_at_each_step_of_the_swap(case_home, run_cli, step, swap, tmp_pat
     assert run_cli(DIALOGUE)[0] == 0
     assert not [p.name for p in datasets.iterdir() if p.name.startswith(".Mara.")]
     assert (datasets / "Mara" / "notes.txt").read_text() == "mine\n"
+
+
+def test_ctrl_c_in_lora_finetune_leaves_no_empty_lora_folder(case_home):
+    """A real SIGINT to the legacy script while it trains: exit 130, one line, no loras/lora_test."""
+    import signal
+    import time
+
+    env = {**os.environ, "CHARACTERKIT_HOME": str(case_home), "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"}
+    process = subprocess.Popen([sys.executable, str(REPO / "lora_finetune.py"), "-m", "tiny", "-d", "Mara", "-e", "1000",
+                                "-c", "128"], cwd=case_home, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    folder = case_home / "loras" / "lora_test"
+    deadline = time.monotonic() + 120
+    while not folder.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert folder.exists(), "the Trainer never made its folder"
+    time.sleep(0.5)  # into the training loop
+    process.send_signal(signal.SIGINT)
+    err = process.communicate(timeout=60)[1].decode()
+    lines = [line for line in err.splitlines() if line.strip() and "it/s" not in line and "s/it" not in line]
+    assert process.returncode == 130 and "Traceback" not in err and lines == ["aborted"], err[-2000:]
+    assert not folder.exists()
