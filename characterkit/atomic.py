@@ -63,9 +63,11 @@ def write_text(path: str | os.PathLike, text: str) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if isinstance(e, OSError) and e.filename is None:  # write() on a full disk names no file
+            raise type(e)(e.errno, e.strerror, str(path)) from None
         raise
 
 

@@ -104,12 +104,15 @@ def _dead_pid() -> int:
 def test_leftovers_of_dead_runs_are_removed_by_the_next_run(case_home, run_cli):
     datasets = case_home / "datasets"
     dead = _dead_pid()
-    for name in (f".Mara.{dead}.abc123_x.tmp", f".Mara.old.{dead}", ".Mara.1.live_one.tmp", ".Mara.old.1"):
+    for name in (f".Mara.{dead}.abc123_x.tmp", f".Mara.old.{dead}", ".Mara.1.live_one.tmp", ".Mara.old.1",
+                 ".Mara.oldstyle.tmp", ".Mara.newstyle.tmp"):
         (datasets / name).mkdir()
         (datasets / name / "big.bin").write_bytes(b"0" * 1000)
+    os.utime(datasets / ".Mara.oldstyle.tmp", (1, 1))  # an older version's (no PID), untouched for long: stale
     assert run_cli(DIALOGUE)[0] == 0
     left = sorted(p.name for p in datasets.iterdir() if p.name.startswith(".Mara."))
-    assert left == [".Mara.1.live_one.tmp", ".Mara.old.1"]  # pid 1 is alive: another run's, not touched
+    # pid 1 is alive: another run's, not touched; a PID-less one written just now may be a running old version's
+    assert left == [".Mara.1.live_one.tmp", ".Mara.newstyle.tmp", ".Mara.old.1"]
 
 
 def test_a_folder_hidden_by_a_killed_swap_is_found_by_name(case_home, run_cli):
