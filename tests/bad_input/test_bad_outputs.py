@@ -179,3 +179,23 @@ def test_ctrl_c_in_lora_finetune_leaves_no_empty_lora_folder(case_home):
     lines = [line for line in err.splitlines() if line.strip() and "it/s" not in line and "s/it" not in line]
     assert process.returncode == 130 and "Traceback" not in err and lines == ["aborted"], err[-2000:]
     assert not folder.exists()
+
+
+def test_kill_9_while_a_lora_is_swapped_in_keeps_the_previous_lora(case_home, run_cli):
+    """loras/NAME uses the same swap: a retrain killed between its two renames leaves the previous
+    LoRA, which the next lookup by name brings back (checkpoints included)."""
+    from characterkit import paths
+
+    train = ["finetune", "-m", "tiny", "-d", "Mara", "--max-steps", "1", "-b", "2", "-c", "128", "--save-steps", "0"]
+    assert run_cli(train)[0] == 0
+    lora = case_home / "loras" / "Mara"
+    before = (lora / "adapter_model.safetensors").read_bytes()
+    env = {**os.environ, "CHARACTERKIT_HOME": str(case_home), "PYTHONPATH": str(REPO), atomic.SWAP_ENV: "rename",
+           atomic.FAULT_ENV: "between-renames"}
+    killed = subprocess.run([sys.executable, "-c", "import sys; from characterkit.cli import main; sys.exit(main())",
+                             *train, "--overwrite", "--seed", "7"], cwd=case_home, env=env, capture_output=True)
+    assert killed.returncode == -9, killed.stderr.decode()[-2000:]
+    assert not lora.exists()  # hidden for now as .Mara.old.PID ...
+    assert paths.resolve_in(paths.loras_dir(), "Mara", "LoRA") == lora  # ... and found by name
+    assert (lora / "adapter_model.safetensors").read_bytes() == before
+    assert not [p for p in lora.parent.iterdir() if p.name.startswith(".Mara.")]
