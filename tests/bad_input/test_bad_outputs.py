@@ -160,6 +160,7 @@ def test_kill_9_at_each_step_of_the_swap(case_home, run_cli, step, swap, tmp_pat
     assert (datasets / "Mara" / "notes.txt").read_text() == "mine\n"
 
 
+@pytest.mark.slow  # a subprocess that imports torch and trains (about 15 s)
 def test_ctrl_c_in_lora_finetune_leaves_no_empty_lora_folder(case_home):
     """A real SIGINT to the legacy script while it trains: exit 130, one line, no loras/lora_test."""
     import signal
@@ -181,6 +182,7 @@ def test_ctrl_c_in_lora_finetune_leaves_no_empty_lora_folder(case_home):
     assert not folder.exists()
 
 
+@pytest.mark.slow  # a subprocess that imports torch and trains (about 15 s)
 def test_kill_9_while_a_lora_is_swapped_in_keeps_the_previous_lora(case_home, run_cli):
     """loras/NAME uses the same swap: a retrain killed between its two renames leaves the previous
     LoRA, which the next lookup by name brings back (checkpoints included)."""
