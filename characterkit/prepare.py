@@ -25,6 +25,7 @@ from characterkit.samples import Drop, DropCounter, SampleFilter, assign_split, 
 def prepare_dialogue(settings: DialogueSettings) -> dict:
     """Write the dataset folder for `settings` atomically and return its report (also report.json)."""
     from characterkit.export import export_samples, get_exports, install_into_webui, relative_files
+    from characterkit.memory.store import MEMORY_FILE, write_memory
     from characterkit.parse.spool import LineSpool
 
     started = time.perf_counter()
@@ -44,6 +45,7 @@ def prepare_dialogue(settings: DialogueSettings) -> dict:
         samples = _samples(settings, spool, table, set(characters), drops, written)
         with atomic.replace_dir(folder) as tmp:
             exports = export_samples(samples, tmp, name, settings.formats)
+            memory_lines = write_memory(tmp / "samples.jsonl", tmp / MEMORY_FILE)
             report = {
                 "dataset": name,
                 "kind": "dialogue",
@@ -53,6 +55,7 @@ def prepare_dialogue(settings: DialogueSettings) -> dict:
                 "samples": {"total": sum(written.values()), **_by_split_and_character(written)},
                 "drops": drops.as_dict(),
                 "exports": relative_files(exports, tmp),
+                "memory": {"file": MEMORY_FILE, "lines": memory_lines},
                 "settings": settings.to_dict(),
                 "seconds": round(time.perf_counter() - started, 3),
             }

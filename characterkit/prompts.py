@@ -27,6 +27,8 @@ class Conversation:
     speaker None is narration. reply: the target text for training, None when chatting.
     instruction: a task line for instruction data (style/synthetic pairs), "" for dialogue.
     user_name: the name the person chatting goes by (used for stop strings).
+    memories: the character's own lines from its source, retrieved for this moment (chat memory);
+    summary: what the turns folded out of the history said. Both go into the persona block.
     """
 
     character: str
@@ -35,6 +37,20 @@ class Conversation:
     persona: str = ""
     instruction: str = ""
     user_name: str = "You"
+    memories: list[str] = field(default_factory=list)
+    summary: str = ""
+
+
+def background(conv: Conversation) -> str:
+    """The persona block's text, the same in training and chat: the persona, what the character said
+    before (memories) and the summary of the conversation so far. Just the persona when there is no
+    memory, so datasets written without memory render exactly as before."""
+    parts = [conv.persona.strip()] if conv.persona.strip() else []
+    if conv.memories:
+        parts.append(f"Things {conv.character} has said before:\n" + "\n".join(f"- {one_line(m)}" for m in conv.memories))
+    if conv.summary.strip():
+        parts.append(f"Earlier in this conversation: {one_line(conv.summary)}")
+    return "\n".join(parts)
 
 
 class PygmalionFormat:
@@ -53,8 +69,8 @@ class PygmalionFormat:
 
     def render(self, conv: Conversation, tokenizer=None) -> tuple[str, str]:
         parts = []
-        if conv.persona:
-            parts.append(f"{conv.character}'s Persona: {conv.persona.strip()}\n<START>\n")
+        if persona := background(conv):
+            parts.append(f"{conv.character}'s Persona: {persona}\n<START>\n")
         if conv.instruction:
             parts.append(conv.instruction.strip() + "\n")
         for turn in conv.turns:
@@ -112,7 +128,8 @@ class ChatTemplateFormat:
 
     def messages(self, conv: Conversation) -> list[dict]:
         """Role messages for `conv` without its reply: user turns merged, one message per run of turns."""
-        messages = [{"role": "system", "content": conv.persona.strip()}] if conv.persona.strip() else []
+        system = background(conv)
+        messages = [{"role": "system", "content": system}] if system else []
         pending = [conv.instruction.strip()] if conv.instruction.strip() else []
         for turn in conv.turns:
             if turn.speaker == conv.character:

@@ -22,11 +22,15 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 
 from characterkit.errors import UserError, check_at_most
+from characterkit.memory.summary import ChatMemory
 from characterkit.prompts import Conversation, get_format, tokenize_prompt
 from characterkit.records import Turn
 
 DEFAULT_MAX_MESSAGE_CHARS = 4000
 DEFAULT_CONTEXT = 2048  # when neither the model config nor the tokenizer says
+MEMORY_TOKENS = 192  # the most prompt tokens retrieved memories may take
+MEMORY_LINES = 4  # memories retrieved per reply (fewer when they exceed MEMORY_TOKENS)
+SUMMARY_TOKENS = 96  # the longest summary the model may write
 
 
 @dataclass
@@ -83,6 +87,9 @@ class ReplyStats:
     seconds: float = 0.0
     stopped_by: str | None = None  # the stop string that ended the turn; None: max tokens or end-of-text
     tokens_after_stop: int = 0
+    memories: int = 0  # source lines retrieved into the prompt
+    memory_seconds: float = 0.0  # time spent retrieving them (part of seconds_to_first_token)
+    summarised_turns: int = 0  # turns folded into the summary for this reply
 
 
 def visible_text(text: str, stops: list[str], final: bool = False) -> tuple[str, str | None]:
@@ -182,8 +189,9 @@ class ChatEngine:
 
     def __init__(self, model, tokenizer, character: Character, prompt_format: str = "pygmalion",
                  stop_strings: tuple[str, ...] | list[str] = (), context: int | None = None,
-                 max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS):
+                 max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS, memory=None):
         self.model = model
+        self.memory = memory  # a characterkit.memory.MemoryIndex of the character's source lines, or None
         self.tokenizer = tokenizer
         self.character = character
         self.format = get_format(prompt_format, tokenizer)
@@ -194,6 +202,7 @@ class ChatEngine:
         self.has_adapter = hasattr(model, "disable_adapter")  # a peft model
         self.last_stats: ReplyStats | None = None
         self._lock = threading.Lock()
+        self._memory_seconds, self._summarised = 0.0, 0
 
     def check_message(self, message: str) -> None:
         if not isinstance(message, str) or not message.strip():  # an API client may send none at all
@@ -211,55 +220,124 @@ class ChatEngine:
         """The prompt's token ids, tokenized the way finetune tokenized its prompts."""
         return tokenize_prompt(self.tokenizer, prompt)
 
-    def build_prompt(self, history: list[Turn], message: str, max_new_tokens: int) -> tuple[str, Conversation, int]:
+    def recall(self, history: list[Turn], message: str) -> list[str]:
+        """The character's own source lines most related to the message and the last turn, rendered,
+        as many of the best MEMORY_LINES as fit in MEMORY_TOKENS tokens."""
+        started = time.perf_counter()
+        query = " ".join([message, *(t.text for t in history[-1:])])
+        recalled, used = [], 0
+        for entry in self.memory.search(query, k=MEMORY_LINES):
+            text = entry.render()
+            cost = len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+            if used + cost > MEMORY_TOKENS:
+                break
+            recalled.append(text)
+            used += cost
+        self._memory_seconds = time.perf_counter() - started
+        return recalled
+
+    def build_prompt(self, history: list[Turn], message: str, max_new_tokens: int,
+                     memory: ChatMemory | None = None) -> tuple[str, Conversation, int]:
         """The prompt that answers `message` after `history`, its Conversation, and how many of the
-        oldest turns were dropped so that prompt + `max_new_tokens` fits the context (persona stays)."""
+        oldest turns are left out so that prompt + `max_new_tokens` fits the context (persona stays).
+
+        memory: the conversation's memory state. With it, left-out turns are folded into its summary
+        (the summary is updated in place) and source lines are recalled when `memory.long_term`;
+        without it, source lines are recalled (when the engine has a memory) and old turns dropped.
+        """
         self.check_message(message)
         budget = self.context - max_new_tokens
         if budget < 1:
             raise UserError(f"max new tokens ({max_new_tokens}) must be below the model's context ({self.context})")
         c = self.character
         turns = [*history, Turn(c.user_name, message)]
+        if memory is not None:
+            memory.fit(len(history))
+        long_term = self.memory is not None and (memory is None or memory.long_term)
+        recalled = self.recall(history, message) if long_term else []
+        if not long_term:
+            self._memory_seconds = 0.0
+        self._summarised = 0
+        for _ in range(3):  # a longer summary can push out another turn: fold again, at most twice more
+            covered = memory.covered if memory else 0
+            summary = memory.summary if memory else ""
 
-        def render(dropped: int) -> tuple[str, Conversation]:
-            conv = Conversation(character=c.name, turns=turns[dropped:], persona=c.persona, user_name=c.user_name)
-            return self.format.render(conv, tokenizer=self.tokenizer)[0], conv
+            def render(dropped: int) -> tuple[str, Conversation]:
+                conv = Conversation(character=c.name, turns=turns[covered + dropped:], persona=c.persona,
+                                    user_name=c.user_name, memories=recalled, summary=summary)
+                return self.format.render(conv, tokenizer=self.tokenizer)[0], conv
 
-        # Fewer turns never make the prompt longer, so binary-search the fewest turns to drop.
-        low, high = 0, len(history)
-        if len(self.prompt_ids(render(high)[0])) > budget:
+            dropped = self._fewest_dropped(render, len(history) - covered, budget)
+            if memory is None or dropped == 0:
+                break
+            folded = turns[covered:covered + dropped]
+            memory.summary = self._fit_summary(self.summarise(memory.summary, folded))
+            memory.covered += dropped
+            self._summarised += dropped
+        return (*render(dropped), covered + dropped)
+
+    def _fewest_dropped(self, render, most: int, budget: int) -> int:
+        """The fewest oldest turns to leave out for the prompt to fit `budget` tokens (binary search:
+        fewer turns never make the prompt longer)."""
+        if len(self.prompt_ids(render(most)[0])) > budget:
             raise UserError(f"the message does not fit the model's context ({self.context} tokens) together with "
-                            f"the persona and {max_new_tokens} new tokens; shorten it or lower max new tokens")
+                            f"the persona, memories and the new tokens; shorten it or lower max new tokens")
+        low, high = 0, most
         while low < high:
             mid = (low + high) // 2
             if len(self.prompt_ids(render(mid)[0])) <= budget:
                 high = mid
             else:
                 low = mid + 1
-        return (*render(low), low)
+        return low
+
+    def _fit_summary(self, summary: str) -> str:
+        """The summary cut from the front (the oldest part) to at most a quarter of the context."""
+        words = summary.split()
+        while words and len(self.prompt_ids(" ".join(words))) > self.context // 4:
+            words = words[max(1, len(words) // 8):]
+        return " ".join(words)
+
+    def summarise(self, previous: str, turns: list[Turn]) -> str:
+        """A short summary of `previous` + `turns`, written by the model with the adapter off (greedy),
+        or an extractive one when the model writes nothing usable."""
+        from characterkit.memory.summary import clip, extractive_summary, summary_prompt, usable
+
+        prompt = summary_prompt(self.tokenizer, previous, turns)
+        if len(self.prompt_ids(prompt)) > self.context - SUMMARY_TOKENS:  # too much to read at once
+            return extractive_summary(previous, turns)
+        settings = GenerationSettings(temperature=0, max_new_tokens=SUMMARY_TOKENS)
+        text = ""
+        for text in self._stream_prompt(prompt, ["\n\n", *self.extra_stops], settings, False, 0, time.perf_counter()):
+            pass
+        return clip(text) if usable(text) else extractive_summary(previous, turns)
 
     def reply(self, history: list[Turn], message: str, settings: GenerationSettings | None = None,
-              use_adapter: bool = True) -> str:
+              use_adapter: bool = True, memory: ChatMemory | None = None) -> str:
         """The whole reply at once (the last value of `stream`)."""
         text = ""
-        for text in self.stream(history, message, settings, use_adapter):
+        for text in self.stream(history, message, settings, use_adapter, memory):
             pass
         return text
 
     def stream(self, history: list[Turn], message: str, settings: GenerationSettings | None = None,
-               use_adapter: bool = True) -> Iterator[str]:
+               use_adapter: bool = True, memory: ChatMemory | None = None) -> Iterator[str]:
         """Yield the reply so far (stripped, stop text trimmed) as tokens arrive; the last value is the
-        whole reply. use_adapter=False answers with the adapter switched off (the base model)."""
+        whole reply. use_adapter=False answers with the adapter switched off (the base model).
+        memory: the conversation's memory state (see build_prompt); its summary may be updated."""
         settings = settings or GenerationSettings()
         with self._lock:  # also around tokenising: a fast tokenizer must not be used from two threads at once
-            prompt, conv, dropped = self.build_prompt(history, message, settings.max_new_tokens)
-            yield from self._stream_prompt(prompt, self.stop_strings(conv), settings, use_adapter, dropped)
+            start = time.perf_counter()  # time to first token includes recall and summarising
+            prompt, conv, dropped = self.build_prompt(history, message, settings.max_new_tokens, memory)
+            memory_seconds, summarised = self._memory_seconds, self._summarised
+            yield from self._stream_prompt(prompt, self.stop_strings(conv), settings, use_adapter, dropped, start)
+            self.last_stats.memories = len(conv.memories)
+            self.last_stats.memory_seconds, self.last_stats.summarised_turns = memory_seconds, summarised
 
     def _stream_prompt(self, prompt: str, stops: list[str], settings: GenerationSettings, use_adapter: bool,
-                       dropped: int) -> Iterator[str]:
+                       dropped: int, start: float) -> Iterator[str]:
         import torch
 
-        start = time.perf_counter()
         input_ids = torch.tensor([self.prompt_ids(prompt)], device=self.model.device)
         inputs = {"input_ids": input_ids, "attention_mask": torch.ones_like(input_ids)}
         prompt_len = input_ids.shape[1]

@@ -32,6 +32,7 @@ class ChatSetup:
     prompt_format: str = "pygmalion"
     stop_strings: list[str] = field(default_factory=list)
     tokenizer_dir: Path | None = None  # the LoRA folder when it carries its own tokenizer, else the base
+    memory_file: Path | None = None  # the character's source lines (memory.jsonl), when there is one
 
 
 def resolve_setup(lora: str | None = None, model: str | None = None, character: str | None = None,
@@ -57,7 +58,16 @@ def resolve_setup(lora: str | None = None, model: str | None = None, character: 
         raise UserError("stop_strings must be a list of strings", path=card_path)
     has_tokenizer = lora_dir is not None and (lora_dir / "tokenizer_config.json").is_file()
     return ChatSetup(base_model=base, character=char, lora=lora_dir, prompt_format=prompt_format,
-                     stop_strings=stops, tokenizer_dir=lora_dir if has_tokenizer else base)
+                     stop_strings=stops, tokenizer_dir=lora_dir if has_tokenizer else base,
+                     memory_file=_memory_file(lora_dir))
+
+
+def _memory_file(lora_dir: Path | None) -> Path | None:
+    """The LoRA's copy of its dataset's memory file (finetune copies it in), when there is one."""
+    from characterkit.memory import MEMORY_FILE
+
+    path = lora_dir / MEMORY_FILE if lora_dir is not None else None
+    return path if path is not None and path.is_file() else None
 
 
 def _recorded_base_model(card: dict, card_path: Path, lora_dir: Path) -> Path:
@@ -176,9 +186,11 @@ def _read_json(path: Path) -> dict:
 
 
 def load_engine(setup: ChatSetup, trust_remote_code: bool = False, load_in_8bit: bool = False,
-                load_in_4bit: bool = False, max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS) -> ChatEngine:
+                load_in_4bit: bool = False, max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS,
+                memory: bool = True) -> ChatEngine:
     """Load the tokenizer, the base model (safetensors preferred, remote code only when asked) and the
-    adapter; return an engine ready to chat. Quantised loading needs CUDA and bitsandbytes."""
+    adapter; return an engine ready to chat. Quantised loading needs CUDA and bitsandbytes.
+    memory: recall the character's source lines when the LoRA has a memory file (--no-memory: off)."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from characterkit.model_files import check_model_folder
@@ -200,8 +212,14 @@ def load_engine(setup: ChatSetup, trust_remote_code: bool = False, load_in_8bit:
             raise UserError(f"cannot apply the LoRA to {setup.base_model}: {str(e).splitlines()[0]}",
                             path=setup.lora) from None
     model.eval()
+    index = None
+    if memory and setup.memory_file is not None:
+        from characterkit.memory import MemoryIndex
+
+        index = MemoryIndex.load(setup.memory_file, setup.character.name)
     return ChatEngine(model, tokenizer, setup.character, prompt_format=setup.prompt_format,
-                      stop_strings=setup.stop_strings, max_message_chars=max_message_chars)
+                      stop_strings=setup.stop_strings, max_message_chars=max_message_chars,
+                      memory=index if index else None)  # an empty memory file is no memory
 
 
 def check_quantisation(load_in_8bit: bool, load_in_4bit: bool) -> None:

@@ -73,15 +73,21 @@ def remove_checkpoints(folder: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def save_lora_folder(folder: Path, peft_model, json_files: dict[str, dict], log_history: list[dict]) -> None:
+def save_lora_folder(folder: Path, peft_model, json_files: dict[str, dict], log_history: list[dict],
+                     copies: tuple[Path, ...] = ()) -> None:
     """Write the adapter, the JSON files and the loss plot to a temporary folder, then swap it in.
 
-    The run's checkpoints move in last, after everything else was written.
+    copies: files from the dataset that chat needs (the memory file), copied in by name, so the LoRA
+    folder alone is enough to chat with. The run's checkpoints move in last, after everything else.
     """
+    import shutil
+
     with atomic.replace_dir(folder, owned=OWNED) as tmp:
         peft_model.save_pretrained(tmp)
         for name, obj in json_files.items():
             atomic.write_json(tmp / name, obj)
+        for path in copies:
+            shutil.copyfile(path, tmp / path.name)
         plot_loss(log_history, tmp / "loss.png")
         for checkpoint in folder.glob("checkpoint-*"):
             os.replace(checkpoint, tmp / checkpoint.name)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from characterkit import atomic, paths
 from characterkit.errors import UserError
+from characterkit.memory.store import MEMORY_FILE
 from characterkit.prompts import Conversation, choose_format
 from characterkit.records import Turn
 from characterkit.train import artifacts
@@ -89,7 +90,9 @@ def _save(plan: RunPlan, trainer, card: dict) -> None:
         "training_log.json": artifacts.training_log(model, settings, plan.targets, trainer.state),
         artifacts.RUN_CARD: card,
     }
-    artifacts.save_lora_folder(plan.folder, model, files, trainer.state.log_history)
+    memory = (plan.data.path if plan.data.path.is_dir() else plan.data.path.parent) / MEMORY_FILE
+    artifacts.save_lora_folder(plan.folder, model, files, trainer.state.log_history,
+                               copies=(memory,) if memory.is_file() else ())
 
 
 def plan_run(settings: FinetuneSettings) -> RunPlan:

@@ -1,0 +1,50 @@
+"""Long-term memory retrieval: BM25 over the character's own lines (and the turns they answered).
+
+BM25 was chosen over dense embeddings by measurement (bench/bench_memory.py): on a novel-sized memory
+it answers in about a millisecond with no model to load, where embedding a query with the chat model
+costs a forward pass; see the bench's docstring for the recall comparison.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from characterkit.memory.store import MemoryEntry, read_memory
+
+STOPWORDS = "en"
+
+
+class MemoryIndex:
+    """A searchable memory: `search(query, k)` returns the best-matching entries, best first."""
+
+    def __init__(self, entries: list[MemoryEntry]):
+        import bm25s
+        from bm25s.tokenization import Tokenizer
+
+        self.entries = entries
+        self._tokenizer = Tokenizer(stopwords=STOPWORDS)
+        self._bm25 = None
+        if entries:
+            corpus = self._tokenizer.tokenize([f"{e.cue} {e.text}" for e in entries], update_vocab=True,
+                                              return_as="ids", show_progress=False)
+            self._bm25 = bm25s.BM25()
+            self._bm25.index(corpus, show_progress=False)
+
+    @classmethod
+    def load(cls, path: Path, character: str | None = None) -> "MemoryIndex":
+        return cls(read_memory(path, character))
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def search(self, query: str, k: int = 4) -> list[MemoryEntry]:
+        """Up to `k` entries sharing words with `query` (BM25 score > 0), best first."""
+        if self._bm25 is None or not query.strip() or k < 1:
+            return []
+        # Words no entry has map to id 0 (the tokenizer's empty word): leave them out of the query.
+        ids = [i for i in self._tokenizer.tokenize([query], update_vocab=False, return_as="ids",
+                                                   show_progress=False)[0] if i]
+        if not ids:  # only stop words, or words no entry has
+            return []
+        docs, scores = self._bm25.retrieve([ids], k=min(k, len(self.entries)), show_progress=False)
+        return [self.entries[int(i)] for i, s in zip(docs[0], scores[0]) if s > 0]
