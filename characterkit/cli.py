@@ -306,6 +306,9 @@ def make_tiny_model_cmd(out_dir, arch, pretrain_file, steps):
 @click.option("--repetition-penalty", default=1.1, show_default=True)
 @click.option("--seed", default=-1, show_default=True, help="-1 = a fresh seed for each reply.")
 @click.option("--max-message-chars", default=4000, show_default=True, help="Longest message accepted.")
+@click.option("--memory/--no-memory", default=True, show_default=True,
+              help="Recall the character's own lines from its source (when the LoRA has a memory file) and "
+                   "fold old turns into a summary instead of dropping them.")
 @click.option("--trust-remote-code", is_flag=True, help="Run Python code shipped with the model (off: only trusted models).")
 @click.option("--load-in-8bit", is_flag=True, help="Load the base model in 8 bits (bitsandbytes, CUDA only).")
 @click.option("--load-in-4bit", is_flag=True, help="Load the base model in 4 bits (bitsandbytes, CUDA only).")

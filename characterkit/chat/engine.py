@@ -189,9 +189,10 @@ class ChatEngine:
 
     def __init__(self, model, tokenizer, character: Character, prompt_format: str = "pygmalion",
                  stop_strings: tuple[str, ...] | list[str] = (), context: int | None = None,
-                 max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS, memory=None):
+                 max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS, memory=None, remembers: bool = True):
         self.model = model
         self.memory = memory  # a characterkit.memory.MemoryIndex of the character's source lines, or None
+        self.remembers = remembers  # False (--no-memory): the UIs drop old turns instead of summarising them
         self.tokenizer = tokenizer
         self.character = character
         self.format = get_format(prompt_format, tokenizer)

@@ -219,7 +219,7 @@ def load_engine(setup: ChatSetup, trust_remote_code: bool = False, load_in_8bit:
         index = MemoryIndex.load(setup.memory_file, setup.character.name)
     return ChatEngine(model, tokenizer, setup.character, prompt_format=setup.prompt_format,
                       stop_strings=setup.stop_strings, max_message_chars=max_message_chars,
-                      memory=index if index else None)  # an empty memory file is no memory
+                      memory=index if index else None, remembers=memory)  # an empty memory file is no memory
 
 
 def check_quantisation(load_in_8bit: bool, load_in_4bit: bool) -> None:
