@@ -28,8 +28,8 @@ from characterkit.records import Turn
 
 DEFAULT_MAX_MESSAGE_CHARS = 4000
 DEFAULT_CONTEXT = 2048  # when neither the model config nor the tokenizer says
-MEMORY_TOKENS = 192  # the most prompt tokens retrieved memories may take
-MEMORY_LINES = 4  # memories retrieved per reply (fewer when they exceed MEMORY_TOKENS)
+MEMORY_TOKENS = 128  # the most prompt tokens retrieved memories may take (each costs prefill time: see docs/memory.md)
+MEMORY_LINES = 3  # memories retrieved per reply (fewer when they exceed MEMORY_TOKENS)
 SUMMARY_TOKENS = 96  # the longest summary the model may write
 
 
