@@ -1,7 +1,9 @@
 """Chat in the shell: the same engine as the browser, its reply streamed to stdout.
 
 Commands: /retry (regenerate the last reply), /undo (take back the last exchange), /clear (start over
-from the greeting), /compare (also answer without the adapter, on/off), /help, /quit (or Ctrl-D).
+from the greeting), /compare (also answer without the adapter, on/off), /memory (recall the character's
+source lines, on/off), /summary (what the folded old turns said), /forget (clear that summary), /help,
+/quit (or Ctrl-D).
 """
 
 from __future__ import annotations
@@ -10,10 +12,12 @@ from collections.abc import Callable
 
 from characterkit.chat.engine import ChatEngine, GenerationSettings
 from characterkit.errors import UserError
+from characterkit.memory import ChatMemory
 from characterkit.records import Turn
 
 HELP = ("commands: /retry regenerate the last reply, /undo take back the last exchange, /clear start over, "
-        "/compare also answer without the adapter (on/off), /quit leave (or Ctrl-D)\n")
+        "/compare also answer without the adapter (on/off), /memory recall the character's own lines (on/off), "
+        "/summary show the summary of older turns, /forget clear it, /quit leave (or Ctrl-D)\n")
 
 
 def _print(text: str) -> None:
@@ -26,6 +30,7 @@ def run_terminal(engine: ChatEngine, settings: GenerationSettings, read: Callabl
     character = engine.character
     history = _opening(engine, write)
     compare = False
+    memory = ChatMemory(long_term=engine.memory is not None) if engine.remembers else None
     write(f"(chatting with {character.name}; /help for commands)\n")
     while True:
         try:
@@ -43,6 +48,11 @@ def run_terminal(engine: ChatEngine, settings: GenerationSettings, read: Callabl
             continue
         if command == "/clear":
             history = _opening(engine, write)
+            if memory is not None:
+                memory.clear()
+            continue
+        if command in ("/memory", "/summary", "/forget"):
+            _memory_command(command, memory, engine, write)
             continue
         if command == "/compare":
             compare = not compare and engine.has_adapter
@@ -58,7 +68,7 @@ def run_terminal(engine: ChatEngine, settings: GenerationSettings, read: Callabl
                 continue
         else:
             message = line
-        history = _exchange(engine, history, message, settings, compare, write)
+        history = _exchange(engine, history, message, settings, compare, write, memory)
 
 
 def _opening(engine: ChatEngine, write) -> list[Turn]:
@@ -78,14 +88,30 @@ def _take_back(history: list[Turn], user_name: str) -> tuple[str | None, list[Tu
     return None, history
 
 
+def _memory_command(command: str, memory: ChatMemory | None, engine: ChatEngine, write) -> None:
+    if memory is None:
+        write("(memory is off: chat was started with --no-memory)\n")
+    elif command == "/memory":
+        memory.long_term = not memory.long_term and engine.memory is not None
+        write(f"(recalling {engine.character.name}'s own lines: {'on' if memory.long_term else 'off'}"
+              + ("" if engine.memory is not None else "; this LoRA has no memory file") + ")\n")
+    elif command == "/summary":
+        write(f"(summary of {memory.covered} older turns: {memory.summary})\n" if memory.summary
+              else "(no summary yet: the whole conversation still fits)\n")
+    else:
+        memory.clear()
+        write("(summary cleared)\n")
+
+
 def _exchange(engine: ChatEngine, history: list[Turn], message: str, settings: GenerationSettings,
-              compare: bool, write) -> list[Turn]:
+              compare: bool, write, memory: ChatMemory | None = None) -> list[Turn]:
     """Answer `message` (and, with `compare`, again without the adapter); return the new history."""
     name = engine.character.name
     try:
-        reply = _stream_to(write, name, engine.stream(history, message, settings))
+        reply = _stream_to(write, name, engine.stream(history, message, settings, memory=memory))
         if compare:
-            _stream_to(write, f"{name} (without the adapter)", engine.stream(history, message, settings, use_adapter=False))
+            base = engine.stream(history, message, settings, use_adapter=False, memory=memory)
+            _stream_to(write, f"{name} (without the adapter)", base)
     except UserError as e:
         write(f"error: {e}\n")
         return history

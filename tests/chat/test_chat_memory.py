@@ -77,3 +77,30 @@ def test_stream_reports_recalled_lines_and_their_time(engine):
     chat.reply([], "Tell me about the orchard.", GenerationSettings(temperature=0, max_new_tokens=5))
     stats = chat.last_stats
     assert stats.memories >= 1 and 0 < stats.memory_seconds <= stats.seconds_to_first_token
+
+
+def test_terminal_memory_commands(engine):
+    from characterkit.chat.engine import ChatEngine, GenerationSettings
+    from characterkit.chat.terminal import run_terminal
+
+    chat = ChatEngine(engine.model, engine.tokenizer, engine.character, memory=MemoryIndex(ENTRIES))
+    lines = iter(["/summary", "/memory", "/memory", "Who planted the orchard?", "/forget", "/quit"])
+    out = []
+    run_terminal(chat, GenerationSettings(temperature=0, max_new_tokens=8), read=lambda _: next(lines),
+                 write=out.append)
+    text = "".join(out)
+    assert "(no summary yet: the whole conversation still fits)" in text
+    assert "recalling Mara's own lines: off" in text and "recalling Mara's own lines: on" in text
+    assert "(summary cleared)" in text
+    assert chat.last_stats.memories >= 1  # the reply after /memory twice recalled the orchard line
+
+
+def test_terminal_without_memory_says_so(engine):
+    from characterkit.chat.engine import ChatEngine, GenerationSettings
+    from characterkit.chat.terminal import run_terminal
+
+    chat = ChatEngine(engine.model, engine.tokenizer, engine.character, remembers=False)
+    lines = iter(["/summary", "/quit"])
+    out = []
+    run_terminal(chat, GenerationSettings(temperature=0), read=lambda _: next(lines), write=out.append)
+    assert "memory is off" in "".join(out)
