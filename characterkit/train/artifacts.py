@@ -24,7 +24,7 @@ from characterkit.errors import UserError
 from characterkit.train.model import WEBUI_PROJECTIONS
 
 RUN_CARD = "characterkit.json"
-OWNED = ("checkpoint-*", "eval.json")  # written into loras/NAME outside the final swap (Trainer, `eval`)
+OWNED = ("checkpoint-*", "eval.json", "gguf")  # written into loras/NAME outside the final swap (Trainer, `eval`, `export gguf`: a retrain makes an old GGUF stale)
 _CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
 
 
