@@ -61,13 +61,15 @@ def prepare():
 @click.option("--val-ratio", default=0.05, show_default=True, help="Share of samples for validation (seeded).")
 @click.option("--seed", default=0, show_default=True)
 @click.option("--persona", default="", help="A description of the character, used as the system prompt.")
+@click.option("--greeting", "greetings", multiple=True, metavar="[NAME=]LINE",
+              help="The card's greeting (default: a line of the character's that can open a chat with a stranger).")
 @click.option("--formats", default=None, help="Comma-separated exports (default: all). See docs for names.")
 @click.option("--dataset", default=None, help="Dataset name under datasets/ (default: the character's name).")
 @click.option("-o", "--output-dir", default=None, type=click.Path(), help="Write here instead of datasets/NAME.")
 @click.option("--into-webui", default=None, type=click.Path(), help="Also install into a text-generation-webui folder.")
 def prepare_dialogue_cmd(sources, names, all_speakers, min_lines, rounds, fmt, aliases, strip_actions, drop_narration,
-                         drop_stage_directions, min_words, min_confidence, cast, val_ratio, seed, persona, formats, dataset,
-                         output_dir, into_webui):
+                         drop_stage_directions, min_words, min_confidence, cast, val_ratio, seed, persona, greetings,
+                         formats, dataset, output_dir, into_webui):
     """Build rolling-context samples for a character from transcripts, plays, chat logs or novels."""
     from characterkit.config import DialogueSettings, parse_aliases
     from characterkit.prepare import prepare_dialogue, summary
@@ -76,7 +78,8 @@ def prepare_dialogue_cmd(sources, names, all_speakers, min_lines, rounds, fmt, a
         sources=list(sources), names=list(names), all_speakers=all_speakers, min_lines=min_lines, rounds=rounds,
         format=fmt, aliases=parse_aliases(aliases), strip_actions=strip_actions, keep_narration=not drop_narration,
         keep_stage_directions=not drop_stage_directions, min_words=min_words, min_confidence=min_confidence,
-        cast=cast, val_ratio=val_ratio, seed=seed, persona=persona, formats=_split_formats(formats), dataset=dataset,
+        cast=cast, val_ratio=val_ratio, seed=seed, persona=persona, greetings=list(greetings),
+        formats=_split_formats(formats), dataset=dataset,
         output_dir=output_dir, into_webui=into_webui)
     click.echo(summary(prepare_dialogue(settings)))
 
@@ -183,24 +186,6 @@ def pair_cmd(prompts_dir, completions_dir, character, persona, strict, filters, 
     settings = PairSettings(prompts_dir=prompts_dir, completions_dir=completions_dir, character=character,
                             persona=persona, strict=strict, filters=filters, output=output)
     print_summary(pair_folders(settings))
-
-
-# --- into-webui (export) ----------------------------------------------------------------------
-
-
-@cli.command("into-webui")
-@click.argument("dataset")
-@click.argument("webui_path", type=click.Path())
-@click.option("--name", "dataset_name", default=None, help="Name to install under (default: the dataset folder's name).")
-@click.option("--overwrite", is_flag=True, help="Replace files in the webui folder that differ from this dataset's.")
-def into_webui_cmd(dataset, webui_path, dataset_name, overwrite):
-    """Copy a prepared dataset (chat + legacy files, format, character YAML) into text-generation-webui."""
-    from characterkit import paths
-    from characterkit.export import install_into_webui
-
-    folder = paths.resolve_in(paths.datasets_dir(), dataset, "dataset")
-    for path in install_into_webui(folder, webui_path, dataset_name or folder.name, overwrite=overwrite):
-        click.echo(f"installed {path}")
 
 
 # --- finetune / eval / make-tiny-model --------------------------------------------------------

@@ -35,6 +35,7 @@ class DialogueSettings:
     val_ratio: float = 0.05
     seed: int = 0
     persona: str = ""
+    greetings: list[str] = field(default_factory=list)  # --greeting: "LINE" (first character) or "NAME=LINE"
     formats: list[str] | None = None  # None: every export
     dataset: str | None = None  # name under datasets/; default: the (first) character's name
     output_dir: str | None = None  # an explicit folder instead of datasets/NAME

@@ -43,8 +43,10 @@ def prepare_dialogue(settings: DialogueSettings) -> dict:
             drops.update(source.drops)
         written = Counter()
         samples = _samples(settings, spool, table, set(characters), drops, written)
+        export_notes = Counter()
         with atomic.replace_dir(folder) as tmp:
-            exports = export_samples(samples, tmp, name, settings.formats)
+            exports = export_samples(samples, tmp, name, settings.formats, notes=export_notes,
+                                     greetings=chosen_greetings(settings.greetings, characters))
             memory_lines = write_memory(tmp / "samples.jsonl", tmp / MEMORY_FILE)
             report = {
                 "dataset": name,
@@ -56,6 +58,7 @@ def prepare_dialogue(settings: DialogueSettings) -> dict:
                 "drops": drops.as_dict(),
                 "exports": relative_files(exports, tmp),
                 "memory": {"file": MEMORY_FILE, "lines": memory_lines},
+                "export_notes": dict(export_notes),  # e.g. opening_turn_added: replies that open a scene
                 "settings": settings.to_dict(),
                 "seconds": round(time.perf_counter() - started, 3),
             }
@@ -119,6 +122,16 @@ def _displayed(lines: Iterator[Line], speakers) -> Iterator[Line]:
                 name = names[line.speaker] = speakers.display(line.speaker)
             line.speaker = name
         yield line
+
+
+def chosen_greetings(given: list[str], characters: list[str]) -> dict[str, str]:
+    """--greeting values as {character: line}: "NAME=LINE" for a named character, else the first one."""
+    chosen = {}
+    for value in given:
+        name, sep, line = value.partition("=")
+        match = next((c for c in characters if sep and c.lower() == name.strip().lower()), None)
+        chosen[match or characters[0]] = (line if match else value).strip()
+    return chosen
 
 
 def cast_aliases(cast_file: str | None) -> dict[str, str]:

@@ -18,12 +18,14 @@ folder and renames it into place.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
 from characterkit.errors import UserError, closest
 from characterkit.export.cards import CharacterWriter
-from characterkit.export.chat import HumanBotWriter, OpenAIWriter, WebuiChatWriter
+from characterkit.export.configs import write_configs
+from characterkit.export.chat import HumanBotWriter, OpenAIWriter, PromptCompletionWriter, WebuiChatWriter
 from characterkit.export.jsonfiles import JsonLinesFile
 from characterkit.export.legacy import ProcessedDatasetWriter, WebuiLegacyWriter
 from characterkit.export.llama_factory import LlamaFactoryWriter
@@ -34,7 +36,7 @@ from characterkit.records import Sample
 EXPORTS = {
     writer.name: writer
     for writer in (ProcessedDatasetWriter, WebuiChatWriter, WebuiLegacyWriter, LlamaFactoryWriter, OpenAIWriter,
-                   HumanBotWriter, CharacterWriter)
+                   PromptCompletionWriter, HumanBotWriter, CharacterWriter)
 }
 
 __all__ = ["EXPORTS", "SamplesWriter", "export_samples", "get_exports", "install_into_webui",
@@ -74,21 +76,33 @@ def get_exports(names: Iterable[str] | None) -> list[type]:
 
 
 def export_samples(samples: Iterable[Sample], folder, dataset_name: str,
-                   formats: Iterable[str] | None = None) -> dict[str, list[Path]]:
+                   formats: Iterable[str] | None = None, notes: Counter | None = None,
+                   greetings: dict[str, str] | None = None) -> dict[str, list[Path]]:
     """Write `samples` once, in one pass, to samples.jsonl and every format in `formats`.
 
-    Returns {format name: [paths written]}, "samples" first. The number of samples per split is in
+    Returns {format name: [paths written]}, "samples" first, then "configs" (trainer configs for the
+    files written, see configs.py) when there are any. The number of samples per split is in
     samples.jsonl (and counted by the pipeline as it yields them); exports never drop a sample.
+    notes: counts what the exports changed, by reason: "opening_turn_added" for each reply that
+    opens a scene and was given render.OPENING_TURN as its user turn.
+    greetings: the cards' greetings chosen by the user ({character: line}; key "" for the first character).
     """
     chosen = get_exports(formats)  # before any file is opened: a bad name fails cleanly
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     writers = [SamplesWriter(folder, dataset_name)] + [cls(folder, dataset_name) for cls in chosen]
+    for writer in writers:
+        if isinstance(writer, CharacterWriter):
+            writer.greetings = dict(greetings or {})
+    notes = Counter() if notes is None else notes
     for sample in samples:
         view = Rendered(sample)  # the text the writers share, built once per sample
+        notes["opening_turn_added"] += view.opens_scene
         for writer in writers:
             writer.write(view)
-    return {writer.name: writer.close() for writer in writers}
+    exports = {writer.name: writer.close() for writer in writers}
+    configs = write_configs(folder, dataset_name, exports)
+    return {**exports, "configs": configs} if configs else exports
 
 
 def relative_files(exports: dict, folder: str | Path) -> dict[str, list[str]]:

@@ -1,8 +1,19 @@
-"""Character cards: `characters/NAME.yaml` (text-generation-webui) and `characters/NAME.card.json`
-(SillyTavern / Tavern V2, `chara_card_v2`), one pair per character in the sample stream.
+"""Character cards, one set per character in the sample stream:
 
-Memory stays bounded however long the stream: per character we keep the persona, the first reply
-(the greeting), a few short example exchanges and a few source names, nothing else.
+    characters/NAME.yaml        text-generation-webui's character (name, greeting, context)
+    characters/NAME.card.json   a Tavern V2 card (`chara_card_v2`) that also carries webui's keys
+                                (name, greeting, context) at the top, so webui's "Upload character"
+                                takes the same file SillyTavern imports
+    characters/NAME.png         the avatar with the card in `chara` (V2) and `ccv3` (V3) chunks
+                                (png_card.py): SillyTavern's import, webui's TavernAI PNG upload,
+                                and webui's avatar for NAME.yaml
+
+The greeting is a line of the character's that can open a chat with a stranger (persona.py), or the
+one given with `--greeting`; the other good lines become V2 `alternate_greetings`. The description
+is the --persona when given, else written from the source (persona.describe).
+
+Memory stays bounded however long the stream: per character we keep the persona, a few candidate
+greetings, a few short example exchanges, a few source names and some counters, nothing else.
 
 webui YAML (modules/chat.py::load_character reads `name`, `greeting`, `context`):
 
@@ -21,7 +32,9 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from characterkit.export.render import Rendered, default_persona
+from characterkit.export.persona import GreetingPicker, SpeechTraits, describe
+from characterkit.export.png_card import write_png_card
+from characterkit.export.render import Rendered
 from characterkit.paths import slug
 from characterkit.prompts import one_line
 from characterkit.records import Sample
@@ -29,6 +42,7 @@ from characterkit.records import Sample
 MAX_EXAMPLES = 3  # example exchanges per card: enough to show the voice, short enough for the context
 MAX_EXAMPLE_CHARS = 200  # longer lines would crowd a card's context; such exchanges are not picked
 MAX_SOURCES = 5
+MAX_ALTERNATE_GREETINGS = 3
 
 
 @dataclass
@@ -41,6 +55,10 @@ class CardNotes:
     first_dialogue_reply: str = ""
     examples: list[tuple[str, str]] = field(default_factory=list)  # (what was said, the reply)
     sources: list[str] = field(default_factory=list)
+    greetings: GreetingPicker = field(default_factory=GreetingPicker)
+    traits: SpeechTraits = field(default_factory=SpeechTraits)
+    chosen_greeting: str = ""  # --greeting
+    other_names: set[str] = field(default_factory=set)  # every other speaker seen (set by the writer)
 
     def add(self, sample: Sample) -> None:
         reply = one_line(sample.reply)
@@ -51,18 +69,30 @@ class CardNotes:
         if sample.instruction:  # style/synthetic pairs: not a line of dialogue
             return
         self.first_dialogue_reply = self.first_dialogue_reply or reply
+        self.greetings.offer(reply, opens_scene=not any(t.speaker for t in sample.context))
+        self.traits.add(sample, reply)
         said = _last_said_by_other(sample)
         if len(self.examples) < MAX_EXAMPLES and said and max(len(said), len(reply)) <= MAX_EXAMPLE_CHARS:
             self.examples.append((said, reply))
 
     @property
+    def greeting_lines(self) -> list[str]:
+        """The greeting first, then alternates: --greeting, else the best lines that can open a chat
+        with a stranger, else (no such line) the character's first line of dialogue or first reply."""
+        picked = self.greetings.best(self.other_names - {self.name}, n=MAX_ALTERNATE_GREETINGS + 1)
+        lines = ([self.chosen_greeting] if self.chosen_greeting else []) + picked
+        fallback = self.first_dialogue_reply or self.first_reply
+        lines = list(dict.fromkeys(lines)) or ([fallback] if fallback else [])
+        return lines[:MAX_ALTERNATE_GREETINGS + 1]
+
+    @property
     def greeting(self) -> str:
-        """The character's first line of dialogue (or first reply of any kind when there is none)."""
-        return self.first_dialogue_reply or self.first_reply
+        lines = self.greeting_lines
+        return lines[0] if lines else ""
 
     @property
     def description(self) -> str:
-        return self.persona or default_persona(self.name)
+        return self.persona or describe(self.name, self.sources, self.traits)
 
 
 def _last_said_by_other(sample: Sample) -> str:
@@ -84,7 +114,8 @@ def webui_character(notes: CardNotes) -> dict:
 
 
 def tavern_card_v2(notes: CardNotes, dataset_name: str) -> dict:
-    """A chara_card_v2 card with every V2 field (spec_v2.md); character_book is optional and left out."""
+    """A chara_card_v2 card with every V2 field (spec_v2.md, the 14 SillyTavern's TavernCardValidator
+    requires); character_book is optional and left out."""
     mes_example = "\n".join(f"<START>\n{{{{user}}}}: {said}\n{{{{char}}}}: {reply}" for said, reply in notes.examples)
     sources = ", ".join(Path(s).name for s in notes.sources) or "unknown"
     return {
@@ -100,13 +131,19 @@ def tavern_card_v2(notes: CardNotes, dataset_name: str) -> dict:
             "creator_notes": f"Made with characterkit from the dataset {dataset_name!r} (sources: {sources}).",
             "system_prompt": "",
             "post_history_instructions": "",
-            "alternate_greetings": [],
+            "alternate_greetings": notes.greeting_lines[1:],
             "tags": ["characterkit"],
             "creator": "",
             "character_version": "",
             "extensions": {},
         },
     }
+
+
+def json_card(notes: CardNotes, dataset_name: str) -> dict:
+    """The V2 card with webui's own keys (name, greeting, context) first: webui's "Upload character"
+    reads those, SillyTavern reads `spec` and `data` (and keeps unknown top-level keys)."""
+    return {**webui_character(notes), **tavern_card_v2(notes, dataset_name)}
 
 
 class CharacterWriter:
@@ -116,23 +153,30 @@ class CharacterWriter:
         self.folder = Path(folder) / "characters"
         self.dataset_name = dataset_name
         self.notes: dict[str, CardNotes] = {}
+        self.speakers: set[str] = set()  # everyone who speaks in a context: names a greeting must not use
+        self.greetings: dict[str, str] = {}  # --greeting: {character: line}; "" as key: the first character
 
     def write(self, view: Rendered) -> None:
         sample = view.sample
         if sample.character not in self.notes:
             self.notes[sample.character] = CardNotes(sample.character)
         self.notes[sample.character].add(sample)
+        self.speakers.update(t.speaker for t in sample.context if t.speaker)
 
     def close(self) -> list[Path]:
         self.folder.mkdir(parents=True, exist_ok=True)
         files, used = [], set()
-        for notes in self.notes.values():
+        for i, notes in enumerate(self.notes.values()):
+            notes.other_names = self.speakers | set(self.notes)
+            notes.chosen_greeting = self.greetings.get(notes.name) or (self.greetings.get("", "") if i == 0 else "")
             stem = _unique(slug(notes.name), used)
             yaml_path, card_path = self.folder / f"{stem}.yaml", self.folder / f"{stem}.card.json"
+            png_path = self.folder / f"{stem}.png"
             yaml_path.write_text(to_yaml(webui_character(notes)), encoding="utf-8")
-            card = tavern_card_v2(notes, self.dataset_name)
+            card = json_card(notes, self.dataset_name)
             card_path.write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-            files += [yaml_path, card_path]
+            write_png_card(png_path, tavern_card_v2(notes, self.dataset_name))
+            files += [yaml_path, card_path, png_path]
         return files
 
 

@@ -6,6 +6,10 @@
                It was raining.                       The man walked home.
     assistant: the reply                  assistant: the reply
 
+A reply that opens a scene has no context. No export writes an empty user turn (OpenAI's format
+check flags it, chat templates render it as an empty message): such a sample's user turn is
+OPENING_TURN, a neutral stage line, and `export_samples` counts how many got it.
+
 The legacy `{input, output}` rows use the project's own prompt format (`prompts.PygmalionFormat`),
 so `input + " " + output + "\\n"` is exactly the text `characterkit finetune` trains on.
 
@@ -43,6 +47,12 @@ def row_template(row: dict) -> str:
     return re.sub(r"\{\{(\w+)\}\}", r"{\1}", text)
 
 
+# The user turn of a sample whose reply opens a scene: a stage line, so a model trained on it learns
+# to open a conversation when told a scene begins. webui's instruction template leaves it out again
+# (characterkit trains such replies after nothing but the `Name:` cue).
+OPENING_TURN = "(A new scene begins.)"
+
+
 def default_persona(character: str) -> str:
     """The system prompt used when a sample has no persona: it at least names who is speaking."""
     return f"You are {character}. Stay in character and reply as {character} would."
@@ -64,10 +74,20 @@ def input_text(sample: Sample) -> str:
 
 def user_text(sample: Sample) -> str:
     """The other side of the exchange: the context lines, or for instruction samples the
-    instruction, a newline and the input text. Empty when a dialogue reply opens a scene."""
+    instruction, a newline and the input text; OPENING_TURN when nothing precedes the reply."""
     if sample.instruction:
-        return "\n".join(part for part in (sample.instruction.strip(), input_text(sample)) if part)
-    return context_lines(sample)
+        text = "\n".join(part for part in (sample.instruction.strip(), input_text(sample)) if part)
+    else:
+        text = context_lines(sample)
+    return text if text.strip() else OPENING_TURN
+
+
+def pygmalion_user_text(sample: Sample) -> str:
+    """The user turn as characterkit's `Name:` format renders it: the instruction line, then each
+    context turn on one line ("" when nothing precedes the reply). webui-chat.json carries this, so
+    its instruction template renders exactly the text `characterkit finetune` trains on."""
+    lines = [sample.instruction.strip()] if sample.instruction.strip() else []
+    return "\n".join(lines + [one_line(t.render()) for t in sample.context])
 
 
 def reply_text(sample: Sample) -> str:
@@ -100,8 +120,18 @@ class Rendered:
 
     def __init__(self, sample: Sample):
         self.sample = sample
-        self.fields = {"system": escaped(system_text(sample)), "user": escaped(user_text(sample)),
+        user = user_text(sample)
+        self.opens_scene = user is OPENING_TURN
+        self.fields = {"system": escaped(system_text(sample)), "user": escaped(user),
                        "reply": escaped(reply_text(sample))}
+
+    @cached_property
+    def pygmalion_user(self) -> str:
+        """`pygmalion_user_text`, escaped: for dialogue samples the same text as fields["user"]."""
+        sample = self.sample
+        if not sample.instruction and not self.opens_scene:
+            return self.fields["user"]
+        return escaped(pygmalion_user_text(sample))
 
     @cached_property
     def legacy_row(self) -> str:

@@ -82,8 +82,11 @@ def save_lora_folder(folder: Path, peft_model, json_files: dict[str, dict], log_
     """
     import shutil
 
+    from characterkit.export.adapter_config import make_portable
+
     with atomic.replace_dir(folder, owned=OWNED) as tmp:
         peft_model.save_pretrained(tmp)
+        make_portable(tmp / "adapter_config.json")  # loads with peft 0.8 on (older webui installs)
         for name, obj in json_files.items():
             atomic.write_json(tmp / name, obj)
         for path in copies:
@@ -96,9 +99,19 @@ def save_lora_folder(folder: Path, peft_model, json_files: dict[str, dict], log_
 def training_parameters(settings, lora_name: str, targets, data_name: str, is_text: bool, format_name: str) -> dict:
     """text-generation-webui's PARAMETERS keys, so its "Copy parameters from" fills the training tab.
 
-    Our validation rows live inside the dataset, so there is no separate eval dataset to name.
+    Values are ones the current tab lists: `format` is the instruction template prepare writes for
+    our `Name:` format (export/webui_template.py; `into-webui` installs it) or "Chat Template" for the
+    tokenizer's; `dataset` the dataset's name as `into-webui` installs it. `into-webui --lora` rewrites
+    the file for an install with the legacy tab. Our validation rows live inside the dataset, so there
+    is no separate eval dataset to name.
     """
+    from characterkit.export.webui_template import template_name
+
     names = set(targets) if isinstance(targets, list) else set()
+    if is_text:
+        format_name = "None"
+    else:
+        format_name = template_name(data_name) if format_name == "pygmalion" else "Chat Template"
     return {
         "lora_name": lora_name,
         "always_override": settings.overwrite,

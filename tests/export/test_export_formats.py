@@ -5,7 +5,10 @@ import json
 
 import pytest
 
+from collections import Counter
+
 from characterkit.export import export_samples
+from characterkit.export.render import OPENING_TURN
 from characterkit.prompts import Conversation, PygmalionFormat
 from characterkit.records import Sample
 
@@ -52,19 +55,66 @@ def test_non_ascii_is_written_unescaped(tmp_path, samples):
 
 def test_webui_chat_rows(tmp_path, samples):
     files = export_samples(samples, tmp_path, "Mara", ["webui"])["webui"]
-    assert [f.name for f in files] == ["webui-chat.json", "webui-chat.val.json"]
+    assert [f.relative_to(tmp_path).as_posix() for f in files] == [
+        "webui-chat.json", "webui-chat.val.json", "instruction-templates/Mara-characterkit.yaml"]
     first, second = _array(files[0])
     assert first == {"messages": [
         {"role": "system", "content": "A ship's cook with opinions."},
         {"role": "user", "content": DIALOGUE_USER},
-        {"role": "assistant", "content": "When it is ready, you will smell it."}]}
-    system, user, assistant = second["messages"]
-    assert system["role"] == "system" and "Dickens" in system["content"]  # no persona: a default naming him
-    assert user == {"role": "user", "content": INSTRUCTION_USER}
-    assert assistant == {"role": "assistant", "content": DICKENS_REPLY}
+        {"role": "assistant", "content": "When it is ready, you will smell it.", "name": "Mara"}]}
+    # no persona: no system message (characterkit trains none); the input turn on one line, as it trains it
+    user, assistant = second["messages"]
+    assert user == {"role": "user", "content": "Rewrite the passage in Dickens's voice.\nThe man walked home. It rained."}
+    assert assistant == {"role": "assistant", "content": DICKENS_REPLY, "name": "Dickens"}
     (val,) = _array(files[1])
-    assert [m["role"] for m in val["messages"]] == ["system", "user", "assistant"]
-    assert val["messages"][1]["content"] == ""  # the reply opens a scene: nothing was said before
+    assert val["messages"][0] == {"role": "user", "content": OPENING_TURN}  # the reply opens a scene
+
+
+def test_no_export_has_an_empty_user_turn_and_openings_are_counted(tmp_path, samples):
+    notes = Counter()
+    files = export_samples(samples, tmp_path, "Mara", None, notes=notes)
+    assert notes["opening_turn_added"] == 1  # the opening sample, once, not once per format
+    val = {p.name: p for paths in files.values() for p in paths}
+    assert _lines(val["openai.val.jsonl"])[0]["messages"][1] == {"role": "user", "content": OPENING_TURN}
+    assert _lines(val["prompt_completion.val.jsonl"])[0]["prompt"][1]["content"] == OPENING_TURN
+    assert _array(val["sharegpt.val.json"])[0]["conversations"][0] == {"from": "human", "value": OPENING_TURN}
+    assert _array(val["alpaca.val.json"])[0]["instruction"] == OPENING_TURN
+    assert _lines(val["human_bot.val.jsonl"])[0]["text"].startswith(f"<human>: {OPENING_TURN}\n<bot>: ")
+    for path in val.values():  # the OpenAI cookbook's check: every message has non-empty content
+        if path.suffix == ".jsonl" and path.name != "samples.jsonl" and "human_bot" not in path.name:
+            for row in _lines(path):
+                messages = row.get("messages") or row["prompt"] + row["completion"]
+                assert all(m["content"].strip() for m in messages), path.name
+
+
+def test_prompt_completion_rows_are_trls_conversational_shape(tmp_path, samples):
+    files = export_samples(samples, tmp_path, "Mara", ["prompt-completion"])["prompt-completion"]
+    assert [f.name for f in files] == ["prompt_completion.jsonl", "prompt_completion.val.jsonl"]
+    first = _lines(files[0])[0]
+    assert first == {"prompt": [{"role": "system", "content": "A ship's cook with opinions."},
+                                {"role": "user", "content": DIALOGUE_USER}],
+                     "completion": [{"role": "assistant", "content": "When it is ready, you will smell it."}]}
+
+
+def test_trl_reads_prompt_completion_as_conversational_and_masks_the_prompt(tmp_path, samples):
+    """TRL's own data helpers (trl 1.16): the rows are conversational prompt-completion, and its
+    chat-template step splits them into a prompt and a completion, so the SFTTrainer's default
+    completion_only_loss trains the reply only."""
+    trl_data = pytest.importorskip("trl.data_utils")
+    datasets = pytest.importorskip("datasets")
+    from transformers import AutoTokenizer
+
+    from characterkit.train.tiny import make_tiny_model
+
+    files = export_samples(samples, tmp_path / "out", "Mara", ["prompt-completion"])["prompt-completion"]
+    rows = datasets.load_dataset("json", data_files=str(files[0]), cache_dir=str(tmp_path / "cache"))["train"]
+    assert trl_data.is_conversational(rows[0])
+    tokenizer = AutoTokenizer.from_pretrained(make_tiny_model(tmp_path / "tiny"))
+    tokenizer.chat_template = ("{% for m in messages %}<{{ m.role }}>{{ m.content }}\n{% endfor %}"
+                               "{% if add_generation_prompt %}<assistant>{% endif %}")
+    applied = trl_data.apply_chat_template(rows[0], tokenizer)
+    assert applied["prompt"].endswith(f"<user>{DIALOGUE_USER}\n<assistant>")
+    assert applied["completion"].startswith("When it is ready, you will smell it.")
 
 
 def _webui_generate_prompt(format_data: dict, data_point: dict) -> str:
@@ -160,6 +210,8 @@ def test_every_json_file_loads_with_datasets(tmp_path, samples):
     for fmt, paths in files.items():
         for path in (p for p in paths if p.suffix in (".json", ".jsonl")):
             loaded = datasets.load_dataset("json", data_files=str(path), cache_dir=str(tmp_path / "cache"))["train"]
+            if path.suffix not in (".json", ".jsonl") or fmt == "configs":
+                continue
             if path.name.endswith((".card.json", "dataset_info.json", "-format.json")):
                 assert loaded.num_rows == 1, path  # a single JSON object (config or card)
             elif fmt == "samples":

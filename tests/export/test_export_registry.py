@@ -7,8 +7,8 @@ from characterkit.export import EXPORTS, export_samples, get_exports
 
 
 def test_every_writer_is_registered_under_its_own_name():
-    assert list(EXPORTS) == ["processed_dataset", "webui", "webui-legacy", "llama-factory", "openai", "human-bot",
-                             "character"]
+    assert list(EXPORTS) == ["processed_dataset", "webui", "webui-legacy", "llama-factory", "openai",
+                             "prompt-completion", "human-bot", "character"]
     assert all(cls.name == name for name, cls in EXPORTS.items())
 
 
@@ -34,7 +34,7 @@ def test_unknown_name_writes_nothing(tmp_path, samples):
 
 def test_returns_files_per_format_inside_the_folder(tmp_path, samples):
     files = export_samples(iter(samples), tmp_path, "Mara", ["openai", "character"])
-    assert list(files) == ["samples", "openai", "character"]
+    assert list(files) == ["samples", "openai", "character", "configs"]  # configs: axolotl.yaml for openai.jsonl
     written = [p for paths in files.values() for p in paths]
     assert all(p.is_file() and p.is_relative_to(tmp_path) for p in written)
     on_disk = {p for p in tmp_path.rglob("*") if p.is_file()}
