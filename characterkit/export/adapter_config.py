@@ -6,7 +6,8 @@ peft builds the config with `LoraConfig(**json)`, so a key it does not know fail
 
 - every key peft 0.8.2's LoraConfig has (`PEFT_0_8_FIELDS`), whatever its value;
 - a newer key only when its value differs from the installed peft's default, because then it
-  changes the adapter (DoRA, a LoRA bias, …) and an older peft must not load it as something else.
+  changes the adapter (DoRA, a LoRA bias, …) and an older peft must not load it as something else;
+- never `peft_version` (which peft wrote the file: bookkeeping that 0.8 rejects).
 
 Leaving out a key at its default loads the same adapter: peft fills in the default.
 """
@@ -24,6 +25,10 @@ PEFT_0_8_FIELDS = frozenset({
     "megatron_config", "megatron_core", "modules_to_save", "peft_type", "r", "rank_pattern", "revision",
     "target_modules", "task_type", "use_rslora",
 })
+
+
+# Written by newer peft about itself; no peft reads it to build the adapter.
+BOOKKEEPING = frozenset({"peft_version"})
 
 
 def lora_defaults() -> dict:
@@ -47,7 +52,8 @@ def portable(config: dict, defaults: dict) -> dict:
         default = defaults[key]
         return _plain(config[key]) == _plain(default)
 
-    return {key: value for key, value in config.items() if key in PEFT_0_8_FIELDS or not is_default(key)}
+    return {key: value for key, value in config.items()
+            if key not in BOOKKEEPING and (key in PEFT_0_8_FIELDS or not is_default(key))}
 
 
 def _plain(value):

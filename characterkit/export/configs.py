@@ -8,9 +8,11 @@ finetune defaults (rank 16, alpha 32, dropout 0.05, lr 3e-4, batch 4, 3 epochs) 
 model; change `model_name_or_path` / `base_model` to yours. Option names are the tools' own (checked
 in tests/export/test_export_configs.py against their schemas).
 
-Which file: axolotl's `chat_template` type reads a messages list; on openai.jsonl the persona is the
-system message of each row, while on sharegpt.json it sits in a separate `system` column that
-axolotl's chat_template does not read, so openai.jsonl is preferred.
+Which file: axolotl's `chat_template` type reads a messages list: openai.jsonl as it is (the persona
+is each row's system message), sharegpt.json with its `from`/`value` keys mapped (the persona is its
+`system` column, which axolotl reads too). Checked with axolotl 0.19.0's config schema and its
+chat_template strategy, and LLaMA-Factory 0.9.5's argument parser and get_dataset: both train the
+reply only.
 """
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ def axolotl_config(dataset_name: str, data: str, names: set[str]) -> dict:
         else:
             item["field_messages"] = "messages"
         item["roles_to_train"] = ["assistant"]
+        item["train_on_eos"] = "turn"  # the end-of-turn token after each reply: the model learns to stop
         return item
 
     config = {
