@@ -106,14 +106,16 @@ def character_plan(card: dict, webui: WebuiInstall) -> list[tuple[Path | bytes, 
 
 
 def long_row_notes(card: dict) -> list[str]:
-    """Rows longer than the cutoff, from what finetune counted: webui drops them (characterkit trimmed
-    their oldest context or, when even the reply did not fit, dropped them too)."""
+    """Rows longer than the cutoff, from what finetune counted (rows whose context it trimmed, and rows
+    it dropped for length): webui drops them all."""
     stats = ((card.get("dataset") or {}).get("train")) or {}
     cutoff = (card.get("settings") or {}).get("cutoff")
-    long = int(stats.get("context_trimmed") or 0) + int((stats.get("dropped") or {}).get("reply_longer_than_cutoff") or 0)
+    dropped = stats.get("dropped") or {}
+    too_long = sum(int(n) for reason, n in dropped.items() if reason != "empty_reply")  # the others are lengths
+    long = int(stats.get("context_trimmed") or 0) + too_long
     if not long or not cutoff:
         return []
-    total = int(stats.get("kept") or 0) + sum((stats.get("dropped") or {}).values())
+    total = int(stats.get("kept") or 0) + sum(int(n) for n in dropped.values())
     return [f"{long} of {total} training rows are longer than the cutoff of {cutoff} tokens: webui's Training tab "
             "drops them (characterkit trimmed their oldest context); raise its Cutoff Length to keep them"]
 

@@ -53,3 +53,17 @@ def test_into_webui_errors_are_one_line(tmp_path, monkeypatch, one_error_line, s
     assert "give a dataset, --lora, or both" in one_error_line()
     assert main(["into-webui", str(_webui(tmp_path)), "--lora", "Nobody"]) == 2
     assert "LoRA 'Nobody' not found" in one_error_line()
+
+
+def test_prepare_counts_opening_turns_and_takes_a_greeting(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("CHARACTERKIT_HOME", str(tmp_path))
+    play = tmp_path / "play.txt"
+    play.write_text("Mara: Who goes there?\nJon: Only me.\nMara: Come in, then.\n\n***\n\n"
+                    "Mara: Another day at sea.\nJon: Aye.\n", encoding="utf-8")
+    argv = ["prepare", "dialogue", str(play), "--name", "Mara", "--val-ratio", "0", "--formats", "openai,character"]
+    assert main(argv + ["--greeting", "Mara=Welcome aboard."]) == 0
+    folder = tmp_path / "datasets" / "Mara"
+    report = json.loads((folder / "report.json").read_text())
+    assert report["export_notes"] == {"opening_turn_added": 2}  # the first line of each scene
+    card = json.loads((folder / "characters" / "Mara.card.json").read_text())
+    assert card["greeting"] == card["data"]["first_mes"] == "Welcome aboard."
