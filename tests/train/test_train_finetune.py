@@ -35,7 +35,7 @@ def test_prepare_then_finetune_writes_a_loadable_lora(prepared, home, tiny_model
     assert set(json.loads((lora / "training_parameters.json").read_text())) == WEBUI_KEYS
     card = json.loads((lora / "characterkit.json").read_text())
     assert card["character"] == "Mara" and card["prompt_format"] == "pygmalion"
-    assert card["greeting"] == "Kind? It only wanted you to think so. Hand me the rope."  # from the dataset's card
+    assert card["greeting"] == "You are late. The tide turned an hour ago."  # from the dataset's card
     assert card["stop_strings"][0] == "\n" and "\nTobias:" in card["stop_strings"]
     assert card["dataset"]["format"] == "samples" and card["dataset"]["fingerprint"].startswith("sha256:")
     assert card["result"]["global_step"] == 6 and card["result"]["eval_loss"] is not None
