@@ -13,18 +13,15 @@ What goes where depends on the training tab the install has (`WebuiInstall.legac
 Targets are under `user_data/` when the install has one (webui since 2025-04), else at its root.
 The `.card.json` SillyTavern cards are not copied (webui would list them as characters).
 
-All files or none: every file is first copied to a temporary name beside its target, then the
-temporaries are renamed into place; a failure part-way renames back what was replaced and removes
-what was added. A target with the same bytes is left alone; one that differs stops the install
+All files or none (atomic.copy_files): every file is first copied to a temporary name beside its
+target, then the temporaries are renamed into place; a failure part-way puts back what was replaced
+and removes what was added. A target with the same bytes is left alone; one that differs stops the install
 before anything is written, unless `overwrite=True`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import filecmp
-import os
-import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -159,71 +156,19 @@ def _same(src: Path | bytes, dst: Path) -> bool:
 
 
 def commit(plan: list[tuple[Path | bytes, Path]]) -> None:
-    """Stage every file beside its target, then rename them all in; on any failure undo what was done.
+    """Write every target that differs, all or none (atomic.copy_files: staged beside the targets, then
+    renamed in, a failure part-way undone). A source is a file or the bytes to write (a rewritten
+    training_parameters.json, a character built from a run card)."""
+    from characterkit import atomic
 
-    A source is a file to copy or the bytes to write (a rewritten training_parameters.json).
-    """
-    staged: list[tuple[str, Path]] = []
-    done: list[tuple[Path, str | None]] = []  # (target, backup of what it replaced or None)
-    created: list[Path] = []  # folders made here, removed again on failure when left empty
-    try:
-        for src, dst in plan:
+    with tempfile.TemporaryDirectory(prefix=".characterkit-install-") as scratch:
+        pairs = []
+        for i, (src, dst) in enumerate(plan):
             if _same(src, dst):
                 continue
-            created += _mkdirs(dst.parent)
-            staged.append((_stage(src, dst), dst))
-        for tmp, dst in staged:
-            backup = None
-            if dst.exists():
-                backup = _temp_name(dst, ".old")
-                os.replace(dst, backup)
-            done.append((dst, backup))
-            os.replace(tmp, dst)
-    except BaseException:
-        for dst, backup in reversed(done):
-            with contextlib.suppress(OSError):
-                if backup:
-                    os.replace(backup, dst)
-                else:
-                    os.unlink(dst)
-        for tmp, _ in staged:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-        for folder in reversed(created):
-            with contextlib.suppress(OSError):
-                folder.rmdir()
-        raise
-    for _, backup in done:
-        if backup:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(backup)
-
-
-def _mkdirs(folder: Path) -> list[Path]:
-    """Make `folder` and its missing parents; return those made, outermost first."""
-    missing = []
-    while not folder.exists():
-        missing.append(folder)
-        folder = folder.parent
-    for path in reversed(missing):
-        path.mkdir()
-    return list(reversed(missing))
-
-
-def _temp_name(dst: Path, suffix: str) -> str:
-    fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=suffix, dir=dst.parent)
-    os.close(fd)
-    return tmp
-
-
-def _stage(src: Path | bytes, dst: Path) -> str:
-    tmp = _temp_name(dst, ".tmp")
-    try:
-        if isinstance(src, bytes):
-            Path(tmp).write_bytes(src)
-        else:
-            shutil.copyfile(src, tmp)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-    return tmp
+            if isinstance(src, bytes):
+                path = Path(scratch) / f"{i}-{dst.name}"
+                path.write_bytes(src)
+                src = path
+            pairs.append((src, dst))
+        atomic.copy_files(pairs)
