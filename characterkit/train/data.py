@@ -24,6 +24,7 @@ from pathlib import Path
 
 from characterkit import paths
 from characterkit.errors import UserError
+from characterkit.export.render import OPENING_TURN
 from characterkit.prompts import Conversation
 from characterkit.records import Sample, Turn
 
@@ -261,7 +262,7 @@ def _conversations(messages: list[dict], character: str | None, role_key: str, c
         elif role == "assistant":
             yield Conversation(character=speaker, turns=list(turns), reply=content.strip(), persona=persona)
             turns.append(Turn(speaker, content.strip()))
-        else:
+        elif content.strip() != OPENING_TURN:  # the exports' stand-in for "nothing was said yet"
             turns.extend(_named(line) for line in content.split("\n") if line.strip())
 
 
@@ -271,12 +272,17 @@ def _from_alpaca(row: dict, character: str | None):
         turns += [Turn(None, question), Turn(character or "Assistant", answer)]
     if str(row.get("input") or "").strip():
         turns.append(Turn(None, row["input"].strip()))
+    instruction = row["instruction"].strip()
     yield Conversation(character=character or "Assistant", turns=turns, reply=row["output"].strip(),
-                       persona=row.get("system") or "", instruction=row["instruction"].strip())
+                       persona=row.get("system") or "", instruction="" if instruction == OPENING_TURN else instruction)
 
 
 def _from_prompt_completion(row: dict, character: str | None):
-    """Legacy OpenAI {"prompt","completion"} rows (what `prepare synth` writes): the prompt is the task."""
+    """Legacy OpenAI {"prompt","completion"} rows (what `prepare synth` writes): the prompt is the task.
+    TRL's conversational rows (prompt_completion.jsonl) hold message lists instead."""
+    if isinstance(row["prompt"], list):
+        yield from _conversations(row["prompt"] + row["completion"], character, role_key="role", content_key="content")
+        return
     yield Conversation(character=character or "Assistant", reply=row["completion"].strip(),
                        instruction=row["prompt"].strip())
 
