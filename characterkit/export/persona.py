@@ -131,6 +131,8 @@ class SpeechTraits:
 def describe(name: str, sources: list[str], traits: SpeechTraits) -> str:
     """"Algernon, a character in The Importance of Being Earnest by Oscar Wilde. Talks mostly with …"."""
     titles = [source_title(s) for s in sources[:2]]
+    if not traits.lines:  # style or synthetic pairs only: an author's (or a narrator's) voice, not a speaker
+        return f"The voice of {name}" + (f", from {_and_list(titles)}." if titles else ".")
     where = f"{name}, a character in {_and_list(titles)}." if titles else f"{name}."
     return " ".join([where] + traits.sentences())
 

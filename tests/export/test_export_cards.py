@@ -68,7 +68,7 @@ def test_v2_card_fields(tmp_path, samples):
 
 def test_instruction_only_character_gets_a_default_description(tmp_path, samples):
     card = json.loads(_cards(tmp_path, samples)["Dickens.card.json"].read_text(encoding="utf-8"))["data"]
-    assert "Dickens" in card["description"]
+    assert card["description"] == "The voice of Dickens, from Tale."  # style pairs: an author, not a speaker
     assert card["mes_example"] == ""  # style pairs are not dialogue exchanges
     assert card["first_mes"] == "It was the best of times, it was the worst of times."
 
