@@ -32,7 +32,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from characterkit.export.persona import GreetingPicker, SpeechTraits, describe
+from characterkit.export.persona import MAX_SCORED, GreetingPicker, SpeechTraits, describe
 from characterkit.export.png_card import write_png_card
 from characterkit.export.render import Rendered
 from characterkit.paths import slug
@@ -69,8 +69,9 @@ class CardNotes:
         if sample.instruction:  # style/synthetic pairs: not a line of dialogue
             return
         self.first_dialogue_reply = self.first_dialogue_reply or reply
-        self.greetings.offer(reply, opens_scene=not any(t.speaker for t in sample.context))
-        self.traits.add(sample, reply)
+        if self.traits.lines < MAX_SCORED:  # the first lines describe the character well enough, at no cost later
+            self.greetings.offer(reply, opens_scene=not any(t.speaker for t in sample.context))
+            self.traits.add(sample, reply)
         said = _last_said_by_other(sample)
         if len(self.examples) < MAX_EXAMPLES and said and max(len(said), len(reply)) <= MAX_EXAMPLE_CHARS:
             self.examples.append((said, reply))

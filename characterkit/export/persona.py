@@ -29,6 +29,9 @@ from characterkit.prompts import one_line
 from characterkit.records import Sample
 
 KEEP = 24  # candidate lines kept per character while the stream passes (a heap: memory stays bounded)
+# Lines scored and described per character: plenty to find a greeting in and to say how the character
+# speaks, and the cards then cost nothing more per row on a dataset of millions of rows.
+MAX_SCORED = 3000
 MIN_WORDS, MAX_WORDS = 3, 24
 GREETING = re.compile(r"\b(hello|good (morning|afternoon|evening|day)|how do you do|how are you|welcome|"
                       r"pleased to (meet|see)|delighted|at last)\b", re.I)
@@ -68,7 +71,12 @@ class GreetingPicker:
     heap: list[tuple[int, int, str]] = field(default_factory=list)  # (score, -order, text): a min-heap
     seen: int = 0
 
+    offered: int = 0
+
     def offer(self, text: str, opens_scene: bool) -> None:
+        if self.offered >= MAX_SCORED:
+            return
+        self.offered += 1
         score = greeting_score(text, opens_scene)
         if score is None:
             return
