@@ -44,7 +44,7 @@ def lora_plan(lora: Path, webui: WebuiInstall, *, dataset_name: str | None,
         plan.append(((json.dumps(params, ensure_ascii=False, indent=2) + "\n").encode("utf-8"), target / PARAMETERS_FILE))
     if with_character and card.get("character"):
         plan += character_plan(card, webui)
-    return plan, long_row_notes(card)
+    return plan, long_row_notes(card, webui.legacy)
 
 
 def webui_parameters(params: dict, card: dict, data_name: str, legacy: bool) -> dict:
@@ -105,7 +105,7 @@ def character_plan(card: dict, webui: WebuiInstall) -> list[tuple[Path | bytes, 
     return [(to_yaml(fields).encode("utf-8"), characters / f"{stem}.yaml")]
 
 
-def long_row_notes(card: dict) -> list[str]:
+def long_row_notes(card: dict, legacy: bool = False) -> list[str]:
     """Rows longer than the cutoff, from what finetune counted (rows whose context it trimmed, and rows
     it dropped for length): webui drops them all."""
     stats = ((card.get("dataset") or {}).get("train")) or {}
@@ -116,8 +116,9 @@ def long_row_notes(card: dict) -> list[str]:
     if not long or not cutoff:
         return []
     total = int(stats.get("kept") or 0) + sum(int(n) for n in dropped.values())
+    fate = "cuts them at the cutoff, losing the end of the reply" if legacy else "drops them"
     return [f"{long} of {total} training rows are longer than the cutoff of {cutoff} tokens: webui's Training tab "
-            "drops them (characterkit trimmed their oldest context); raise its Cutoff Length to keep them"]
+            f"{fate} (characterkit trimmed their oldest context); raise its Cutoff Length to keep them whole"]
 
 
 def _read_json(path: Path) -> dict:

@@ -136,7 +136,8 @@ def test_lora_goes_to_loras_with_parameters_its_tab_lists(tmp_path, dataset):
 
 def test_lora_in_a_legacy_webui_points_at_the_legacy_files(tmp_path, dataset):
     webui = _webui(tmp_path, layout="root", tab="legacy")
-    install(webui, dataset=dataset, name="Ship", lora=_lora(tmp_path, dataset))
+    result = install(webui, dataset=dataset, name="Ship", lora=_lora(tmp_path, dataset))
+    assert "cuts them at the cutoff" in result.notes[0]  # the legacy tab truncates where the current one drops
     params = json.loads((webui / "loras" / "Mara" / "training_parameters.json").read_text())
     assert list(params) == LEGACY_PARAMETERS
     assert params["format"] == "Ship-format" and (webui / "training/formats/Ship-format.json").is_file()
@@ -152,6 +153,7 @@ def test_lora_alone_brings_its_character_and_says_what_webui_drops(tmp_path, dat
         "characters/Mara.png", "characters/Mara.yaml"]
     assert (root / "characters/Mara.yaml").read_bytes() == (dataset / "characters/Mara.yaml").read_bytes()
     assert result.notes and result.notes[0].startswith("4 of 41 training rows are longer than the cutoff of 256")
+    assert "drops them" in result.notes[0]
 
 
 def test_lora_without_its_dataset_folder_gets_a_character_from_the_run_card(tmp_path, dataset):
