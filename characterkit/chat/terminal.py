@@ -15,9 +15,10 @@ from characterkit.errors import UserError
 from characterkit.memory import ChatMemory
 from characterkit.records import Turn
 
+COMMANDS = ("/retry", "/undo", "/clear", "/compare", "/memory", "/summary", "/forget", "/help", "/quit", "/exit")
 HELP = ("commands: /retry regenerate the last reply, /undo take back the last exchange, /clear start over, "
         "/compare also answer without the adapter (on/off), /memory recall the character's own lines (on/off), "
-        "/summary show the summary of older turns, /forget clear it, /quit leave (or Ctrl-D)\n")
+        "/summary show the summary of older turns, /forget clear it, /help this list, /quit leave (or Ctrl-D)\n")
 
 
 def _print(text: str) -> None:
@@ -43,6 +44,10 @@ def run_terminal(engine: ChatEngine, settings: GenerationSettings, read: Callabl
             continue
         if command in ("/quit", "/exit"):
             return 0
+        if _is_unknown_command(command):
+            # A mistyped command sent to the model would become part of the conversation.
+            write(f"(unknown command {command.split()[0]}; not sent) {HELP}")
+            continue
         if command == "/help":
             write(HELP)
             continue
@@ -69,6 +74,13 @@ def run_terminal(engine: ChatEngine, settings: GenerationSettings, read: Callabl
         else:
             message = line
         history = _exchange(engine, history, message, settings, compare, write, memory)
+
+
+def _is_unknown_command(text: str) -> bool:
+    """`/foo` or `/foo bar`: a slash word that is not a command. A message such as "/ means or" or
+    "//" is text, so only a slash followed by a letter counts."""
+    word = text.split()[0]
+    return len(word) > 1 and word[0] == "/" and word[1].isalpha() and word not in COMMANDS
 
 
 def _opening(engine: ChatEngine, write) -> list[Turn]:

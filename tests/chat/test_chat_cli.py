@@ -68,3 +68,13 @@ def test_terminal_chat_streams_replies_and_knows_its_commands(home):
     assert "(answers without the adapter: on)" in out
     assert "Mara (without the adapter): " in out
     assert all(not r.startswith(("Tobias:", "You:")) for r in replies)
+
+
+def test_terminal_chat_does_not_send_an_unknown_command(home):
+    script = "/foo\n/quit\n"
+    result = CliRunner().invoke(cli, ["chat", "--lora", "mara", "--terminal", "--temperature", "0",
+                                      "--max-new-tokens", "5"], input=script)
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "unknown command /foo" in out and "/retry" in out and "/undo" in out
+    assert "Mara: " not in out.split("/foo", 1)[1]  # no reply: the model never saw it
