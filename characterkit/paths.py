@@ -84,8 +84,19 @@ def slug(name: str) -> str:
     return s or "character"
 
 
+def in_any_case(folder: Path, name: str) -> Path | None:
+    """`folder/name` matched without regard to case (on a case-sensitive file system), or None.
+    Two entries differing only in case are ambiguous: neither is chosen."""
+    if "/" in name or "\\" in name or not folder.is_dir():
+        return None
+    wanted = name.casefold()
+    found = [p for p in folder.iterdir() if p.name.casefold() == wanted]
+    return found[0] if len(found) == 1 else None
+
+
 def resolve_in(folder: Path, name_or_path: str, what: str) -> Path:
-    """A path as given if it exists, else `folder/name`; a clear error listing `folder` otherwise."""
+    """A path as given if it exists, else `folder/name` (in any case: `-d algernon` finds
+    datasets/Algernon); a clear error listing `folder` otherwise."""
     from characterkit import atomic
 
     p = Path(name_or_path)
@@ -96,6 +107,8 @@ def resolve_in(folder: Path, name_or_path: str, what: str) -> Path:
     candidate = folder / name_or_path
     if candidate.exists():
         return candidate
+    if (found := in_any_case(folder, name_or_path)) is not None:
+        return found
     available = sorted(x.name for x in folder.iterdir() if not x.name.startswith((".", "README"))) if folder.is_dir() else []
     listing = ", ".join(available) if available else f"none (the folder {folder} is empty or missing)"
     raise UserError(f"{what} {name_or_path!r} not found; available in {folder}: {listing}")

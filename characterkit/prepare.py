@@ -82,6 +82,8 @@ def _parse_sources(settings: DialogueSettings, spool) -> tuple:
     from characterkit.parse import SpeakerTable, parse_source
 
     table = SpeakerTable(settings.aliases)
+    for name in settings.names:
+        table.prefer(name)
     named = {table.key(name) for name in settings.names}
     is_character = functools.cache(lambda spelled: table.key(spelled) in named)
     parsed = []
@@ -113,13 +115,13 @@ def _samples(settings: DialogueSettings, spool, speakers, characters: set[str], 
 
 
 def _displayed(lines: Iterator[Line], speakers) -> Iterator[Line]:
-    """`lines` with each speaker shown in its display spelling (the table now counts every source)."""
+    """`lines` with each speaker under its readable name (the table now counts every source)."""
     names: dict[str, str] = {}
     for line in lines:
         if line.kind == SPEECH and line.speaker is not None:  # a novel's unattributed quote has none
             name = names.get(line.speaker)
             if name is None:
-                name = names[line.speaker] = speakers.display(line.speaker)
+                name = names[line.speaker] = speakers.readable(line.speaker)
             line.speaker = name
         yield line
 
@@ -145,11 +147,11 @@ def cast_aliases(cast_file: str | None) -> dict[str, str]:
 
 def _choose_characters(settings: DialogueSettings, table) -> list[str]:
     if settings.all_speakers:
-        chosen = [name for name, count in table.most_common() if count >= settings.min_lines]
+        chosen = [table.readable(name) for name, count in table.most_common() if count >= settings.min_lines]
         if not chosen:
             raise UserError(f"no speaker has {settings.min_lines} or more lines; lower --min-lines")
         return chosen
-    return [table.resolve(name) for name in settings.names]
+    return [table.readable(table.resolve(name)) for name in settings.names]
 
 
 def _by_split_and_character(written: Counter) -> dict:

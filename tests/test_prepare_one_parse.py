@@ -21,6 +21,14 @@ def _iterated_report(path, table):
     return parsed.report()
 
 
+def _readable(lines, table):
+    """Lines under the names prepare writes: each speaker's display spelling read as a name."""
+    for line in lines:
+        if line.speaker is not None:
+            line.speaker = table.readable(line.speaker)
+        yield line
+
+
 @pytest.mark.parametrize("who", [{"names": ["dora"]}, {"all_speakers": True, "min_lines": 1}])
 def test_each_source_is_parsed_once_into_the_samples_of_two_plain_passes(tmp_path, monkeypatch, who):
     first, second = tmp_path / "first.txt", tmp_path / "second.txt"
@@ -39,11 +47,11 @@ def test_each_source_is_parsed_once_into_the_samples_of_two_plain_passes(tmp_pat
     table = scan_speakers([first, second])
     characters = set(report["characters"])
     expected = [sample.to_dict() for path in (first, second)
-                for sample in build_samples(parse_source(path, speakers=table), characters, rounds=2)]
+                for sample in build_samples(_readable(parse_source(path, speakers=table), table), characters, rounds=2)]
     rows = [json.loads(line) for line in (tmp_path / "ds" / "samples.jsonl").read_text(encoding="utf-8").splitlines()]
     assert rows == expected
     assert report["sources"] == [_iterated_report(path, table) for path in (first, second)]
-    dora = [row for row in rows if row["character"] == "DORA"]  # spelled as most lines of both files spell it
+    dora = [row for row in rows if row["character"] == "Dora"]  # DORA in most lines, read as a name
     assert [row["reply"] for row in dora] == ["At last, Dora. She goes on.", "Again.", "The second file opens with me.",
                                               "Thank you."]
     assert [turn["text"] for turn in dora[0]["context"]] == ["Line 11 of Jack.", "Line 11 of Algy."]

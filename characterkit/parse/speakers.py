@@ -7,6 +7,7 @@ from a `SpeakerTable` filled by a first cheap pass (`characterkit.parse.scan_spe
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -45,6 +46,7 @@ class SpeakerTable:
         self._speakers: dict[str, Speaker] = {}
         self._names: dict[str, str] = {}  # key -> display spelling, cached until that speaker changes
         self._keys: dict[str, str] = {}  # spelling -> key: `add` runs once per line, with few spellings
+        self._preferred: dict[str, str] = {}  # key -> the spelling the user typed (see `prefer`)
         self.drops: Counter = Counter()  # lines the parsers dropped, by reason
         self.formats: dict[str, str] = {}  # source -> the format it was parsed as
 
@@ -74,6 +76,29 @@ class SpeakerTable:
             spelled = speaker.spellings.most_common(1)[0][0] if speaker else clean_name(name)
             shown = self._names[key] = self._alias_names.get(key) or spelled
         return shown
+
+    def prefer(self, spelled: str) -> None:
+        """Make `spelled` (a name the user typed) the name `readable` gives its speaker: `--name
+        Algernon` names the dataset and the character Algernon, whatever case the source uses. A name
+        typed all in one case is not a spelling; an alias keeps its target's spelling (the user
+        chose that one too)."""
+        key = self.key(spelled)
+        # `--name mara` or `--name MARA` is typing, not a spelling: the source's Mara stays.
+        if key == speaker_key(spelled) and not (spelled.islower() or spelled.isupper()):
+            self._preferred[key] = clean_name(spelled)
+
+    def readable(self, name: str) -> str:
+        """The name to write into a dataset: the user's spelling (`prefer`), else the display spelling
+        read as a name when the source shouts it (plays print ALGERNON; a dataset says Algernon)."""
+        key = self.key(name)
+        if key in self._preferred:
+            return self._preferred[key]
+        shown = self.display(name)
+        if not _shouted(shown):
+            return shown
+        speaker = self._speakers.get(key)
+        mixed = [s for s, _ in speaker.spellings.most_common() if not _shouted(s)] if speaker else []
+        return clean_name(mixed[0]) if mixed else as_name(shown)
 
     def resolve(self, name: str) -> str:
         """The display name of a speaker the user named; UserError listing the closest names if none."""
@@ -118,3 +143,26 @@ class SpeakerTable:
         widths = [max(len(row[i]) for row in [header, *rows]) for i in range(3)]
         fmt = f"{{:<{widths[0]}}}  {{:>{widths[1]}}}  {{}}"
         return "\n".join(fmt.format(*row) for row in [header, *rows])
+
+
+# Titles too short to hold a vowel, still read as words: MR. PICKWICK -> Mr. Pickwick.
+_TITLES = {"mr", "mrs", "ms", "dr", "st", "sr", "jr"}
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+def _shouted(name: str) -> bool:
+    return name.isupper() and sum(c.isalpha() for c in name) > 2
+
+
+def as_name(shouted: str) -> str:
+    """An all-capitals name as a name: LADY BRACKNELL -> Lady Bracknell, O'BRIEN -> O'Brien. Words of
+    fewer than three letters or with no vowel stay as they are, since they are more likely initials
+    or acronyms (GM, NPC, JD) than names."""
+
+    def word(m: re.Match) -> str:
+        w = m.group()
+        if w.casefold() in _TITLES or (len(w) > 2 and re.search(r"[AEIOUY]", w)):
+            return w[0] + w[1:].lower()
+        return w  # the O of O'BRIEN stays as it is; BRIEN is a word of its own
+
+    return _WORD.sub(word, shouted)
