@@ -84,6 +84,17 @@ def slug(name: str) -> str:
     return s or "character"
 
 
+def name_under(folder: Path, path: Path) -> str | None:
+    """`path` relative to `folder` (models/tiny -> "tiny"), as given or with links resolved; None when
+    it lies elsewhere. A link in models/ is the user's way of putting a model there, so it counts."""
+    for candidate in (Path(path).absolute(), Path(path).resolve()):
+        try:
+            return candidate.relative_to(folder).as_posix()
+        except ValueError:
+            continue
+    return None
+
+
 def in_any_case(folder: Path, name: str) -> Path | None:
     """`folder/name` matched without regard to case (on a case-sensitive file system), or None.
     Two entries differing only in case are ambiguous: neither is chosen."""

@@ -14,9 +14,10 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from characterkit import base_model
 from characterkit.chat.engine import DEFAULT_MAX_MESSAGE_CHARS, ChatEngine, Character
 from characterkit.errors import UserError
-from characterkit.paths import characters_dir, loras_dir, models_dir, resolve_in
+from characterkit.paths import characters_dir, loras_dir, resolve_in
 from characterkit.prompts import get_format
 from characterkit.train.artifacts import RUN_CARD  # the run card finetune writes beside the adapter
 CHARACTER_SUFFIXES = (".yaml", ".yml", ".json")
@@ -71,18 +72,11 @@ def _memory_file(lora_dir: Path | None) -> Path | None:
 
 
 def _recorded_base_model(card: dict, card_path: Path, lora_dir: Path) -> Path:
-    """The base model a LoRA was trained on: the run card's name (looked up in this home's models/),
-    then its absolute path, then what peft recorded in adapter_config.json."""
+    """The base model a LoRA was trained on: what the run card records (name under this home's
+    models/, hub id, path), then what peft recorded in adapter_config.json."""
     adapter_config = lora_dir / "adapter_config.json"
-    recorded = [(card.get("base_model"), card_path), (card.get("base_model_path"), card_path),
-                (_read_json(adapter_config).get("base_model_name_or_path"), adapter_config)]
-    recorded = [(spec, where) for spec, where in recorded if spec]
-    if not recorded:
-        raise UserError("the LoRA does not record its base model; pass --model NAME_OR_PATH", path=lora_dir)
-    for spec, _ in recorded:
-        if (folder := _model_folder(spec)) is not None:
-            return folder
-    raise _missing_model(*recorded[0])
+    also = [(_read_json(adapter_config).get("base_model_name_or_path"), adapter_config)]
+    return base_model.from_card(card, card_path, also)
 
 
 def _character(card: dict, card_path: Path | None, character: str | None) -> Character:
@@ -97,29 +91,11 @@ def _character(card: dict, card_path: Path | None, character: str | None) -> Cha
 
 
 def find_base_model(spec: str) -> Path:
-    """A model folder given as a path or a name under models/ (see `_model_folder`)."""
-    folder = _model_folder(spec)
+    """A model folder given as a path, a name under models/ or a hub id (see `base_model.find`)."""
+    folder = base_model.find(spec)
     if folder is None:
-        raise _missing_model(spec)
+        raise base_model.missing(spec)
     return folder
-
-
-def _model_folder(spec: str) -> Path | None:
-    """The folder holding config.json for `spec`: a path, models/SPEC, or for a hub id org/name the
-    folder models/name or models/org_name (as text-generation-webui saves downloads)."""
-    for candidate in (Path(spec), models_dir() / spec, models_dir() / Path(spec).name,
-                      models_dir() / spec.replace("/", "_")):
-        if (candidate / "config.json").is_file():
-            return candidate
-    return None
-
-
-def _missing_model(spec: str, recorded_in: Path | None = None) -> UserError:
-    folder = models_dir()
-    available = sorted(p.name for p in folder.iterdir() if (p / "config.json").is_file()) if folder.is_dir() else []
-    where = f" (recorded in {recorded_in})" if recorded_in else ""
-    return UserError(f"base model {spec!r}{where} not found as a path or in {folder}; available: "
-                     f"{', '.join(available) or 'none'}; pass --model NAME_OR_PATH")
 
 
 def find_character(name_or_path: str) -> Path:

@@ -19,7 +19,7 @@ import os
 import re
 from pathlib import Path
 
-from characterkit import __version__, atomic, paths
+from characterkit import __version__, atomic, base_model, paths
 from characterkit.errors import UserError
 from characterkit.train.model import WEBUI_PROJECTIONS
 
@@ -165,8 +165,7 @@ def run_card(*, settings, model_dir: Path, model_type: str, fmt, character: str,
     """characterkit.json: everything `chat` needs to rebuild the prompts, and where the LoRA came from."""
     return {
         "characterkit_version": __version__,
-        "base_model": settings.model,
-        "base_model_path": str(model_dir.resolve()),
+        **base_model.record(settings.model, model_dir),  # by name under models/, so a moved home still works
         "model_type": model_type,
         "prompt_format": fmt.name,
         "character": character,
@@ -177,6 +176,7 @@ def run_card(*, settings, model_dir: Path, model_type: str, fmt, character: str,
         "add_eos": settings.add_eos,
         "dataset": {
             "path": str(data.path.resolve()),
+            "name": paths.name_under(paths.datasets_dir(), data.path),  # found again under datasets/ when the home moved
             "format": data.format,
             "fingerprint": data.fingerprint,
             "train": encode_stats["train"],

@@ -14,7 +14,7 @@ import math
 from importlib import resources
 from pathlib import Path
 
-from characterkit import atomic, paths
+from characterkit import atomic, base_model, paths
 from characterkit.errors import UserError
 from characterkit.prompts import choose_format
 from characterkit.train.artifacts import RUN_CARD
@@ -31,7 +31,8 @@ def evaluate(settings: EvalSettings) -> dict:
     if not (lora_dir / "adapter_config.json").is_file():
         raise UserError("not a LoRA folder (no adapter_config.json)", path=lora_dir)
     card = _read_card(lora_dir)
-    model_dir = resolve_model_dir(settings.model or card.get("base_model_path") or _missing("--model"))
+    model_dir = (resolve_model_dir(settings.model) if settings.model
+                 else base_model.from_card(card, lora_dir / RUN_CARD) if card else _missing("--model"))
     causal_lm_type(model_dir)
     tokenizer = load_tokenizer(model_dir)
     cutoff = card.get("settings", {}).get("cutoff", 256)
@@ -55,9 +56,17 @@ def evaluate(settings: EvalSettings) -> dict:
     return report
 
 
+def _recorded_data(recorded: dict) -> str | None:
+    """The run card's dataset: its path, else its name under this home's datasets/ (a moved home)."""
+    path = recorded.get("path")
+    if path and Path(path).exists() or not recorded.get("name"):
+        return path
+    return str(paths.datasets_dir() / recorded["name"])
+
+
 def _character_rows(settings: EvalSettings, card: dict, tokenizer, cutoff: int) -> tuple[list[dict], str]:
     """The validation replies encoded as in training; the training rows (said so) when there is no val."""
-    data = read_training_data(settings.data or card.get("dataset", {}).get("path") or _missing("--data"),
+    data = read_training_data(settings.data or _recorded_data(card.get("dataset", {})) or _missing("--data"),
                               character=card.get("character") or None)
     fmt = choose_format(card.get("prompt_format", "auto"), tokenizer)
     if data.is_text:

@@ -10,7 +10,7 @@ import json
 import os
 from pathlib import Path
 
-from characterkit import paths
+from characterkit import base_model, paths
 from characterkit.errors import UserError
 
 # Module names that text-generation-webui's training tab has a checkbox for (training_parameters.json).
@@ -18,11 +18,15 @@ WEBUI_PROJECTIONS = ("q_proj", "v_proj", "k_proj", "o_proj", "gate_proj", "down_
 
 
 def resolve_model_dir(model: str) -> Path:
-    """`models/NAME` or a path; a clear error lists what models/ holds when neither exists."""
-    path = paths.resolve_in(paths.models_dir(), model, "model")
-    if not (path / "config.json").is_file():
+    """`models/NAME`, a path or a hub id already downloaded (see `base_model.find`); a clear error
+    lists what models/ holds and how to put the model there when it is nowhere."""
+    found = base_model.find(model)
+    if found is not None:
+        return found
+    path = Path(model) if Path(model).exists() else paths.models_dir() / model
+    if path.is_dir():
         raise UserError("not a model folder (no config.json); expected a Hugging Face model folder", path=path)
-    return path
+    raise base_model.missing(model)
 
 
 def causal_lm_type(model_dir: Path) -> str:

@@ -39,7 +39,7 @@ def _nothing(home):
 
 
 CASES = {
-    "missing model lists models/": (_nothing, ["-m", "nope"], "model 'nope' not found; available in"),
+    "missing model lists models/": (_nothing, ["-m", "nope"], "model 'nope' not found as a path, in"),
     "not a causal LM": (_not_a_causal_lm, ["-m", "t5"], "not a causal language model"),
     "model folder without weights": (_no_weights, ["-m", "hollow"], "holds no model weights"),
     "folder without config.json": (_not_a_model, ["-m", "notes"], "no config.json"),
