@@ -4,8 +4,8 @@
     launch_app(demo, host="127.0.0.1", port=7860)      # blocks until Ctrl-C
 
 The endpoint `/chat` (what the browser uses, and what gradio_client calls) takes the message, the
-generation settings and the side-by-side switch; regenerate, undo and clear are the chatbot's own
-buttons. gradio is imported inside these functions only.
+generation settings and the side-by-side switch; Send and Stop sit by the message box, Retry, Undo
+and Clear under the chat. gradio is imported inside these functions only.
 """
 
 from __future__ import annotations
@@ -38,39 +38,89 @@ def _text_of(content) -> str:
     return ""
 
 
+# Retry, Undo and Clear as labelled buttons under the chat. Each clicks the chatbot's own icon
+# button, so the ChatInterface's handling (state, stop, regenerate) is the one that runs.
+_CLICK_ICON = "() => document.querySelector('#chat button[aria-label=\"{}\"]')?.click()"
+
+# The page at phone width: every label above its chat (not over the first bubble), and the title's
+# first letter in the title's font (Gradio's prose styles a first-letter drop-cap in some themes).
+CSS = """
+.characterkit-title h2 { font-family: var(--font); }
+.characterkit-title h2::first-letter, .characterkit-title p::first-letter { font: inherit; }
+#chat label, #chat-base label, #chat .block-label, #chat-base .block-label { position: static; }
+.characterkit-actions button { min-width: 5.5em; }
+"""
+
+
 def build_app(engine: ChatEngine, defaults: GenerationSettings, title: str | None = None):
     """A gr.Blocks app for `engine`; `defaults` fill the settings controls.
 
     The left chat is the character with the LoRA. With "side by side" on, the right one shows the
-    same conversation with the base model's answer (adapter switched off) to the last message.
+    same conversation with the base model's answer (adapter switched off) to the last message. The
+    settings sit under both chats, so on a phone the two chats stay together.
     """
     import gradio as gr
 
     character = engine.character
     greeting = [{"role": "assistant", "content": character.greeting}] if character.greeting else []
+    controls = _settings_controls(gr, engine, defaults)
     with gr.Blocks(title=title or f"characterkit: {character.name}") as demo:
-        gr.Markdown(f"## {character.name}\n{character.persona}")
+        gr.Markdown(f"## {character.name}\n{character.persona}", elem_classes="characterkit-title")
         side_by_side = gr.Checkbox(label="Side by side: also answer without the adapter (the base model)",
                                    value=False, visible=engine.has_adapter)
         base_chat = gr.Chatbot(value=greeting, height=520, elem_id="chat-base", render=False,
-                               label=f"{character.name} without the adapter: the base model's answer to your last message")
+                               label=f"{character.name}, base model (no adapter)")
         chatbot = gr.Chatbot(value=greeting, height=520, elem_id="chat", render=False,
                              label=f"{character.name} (with the LoRA)" if engine.has_adapter else character.name)
         with gr.Row():
-            with gr.Column():
+            with gr.Column(min_width=300):
+                for control in controls:
+                    control.render()  # rendered, so ChatInterface leaves them for the accordion below
                 chat = gr.ChatInterface(
                     _responder(engine), api_name="chat", fill_height=False, chatbot=chatbot,
-                    textbox=gr.Textbox(placeholder=f"Say something to {character.name}",
-                                       max_length=engine.max_message_chars),
-                    additional_inputs=[*_settings_controls(gr, engine, defaults), side_by_side],
-                    additional_outputs=[base_chat], additional_inputs_accordion="Generation settings")
-            with gr.Column(visible=False) as base_column:
+                    textbox=gr.Textbox(placeholder=f"Say something to {character.name}", label="Your message",
+                                       submit_btn="Send",
+                                       stop_btn="Stop", max_lines=8),
+                    additional_inputs=[*controls, side_by_side], additional_outputs=[base_chat],
+                    validator=_validator(engine))
+                with gr.Row(elem_classes="characterkit-actions"):
+                    for action in ("Retry", "Undo", "Clear"):
+                        gr.Button(action, size="sm", variant="secondary", elem_id=f"chat-{action.lower()}").click(
+                            None, js=_CLICK_ICON.format(action), api_visibility="private")
+            with gr.Column(visible=False, min_width=300) as base_column:
                 base_chat.render()
+        with gr.Accordion("Generation settings", open=False):
+            for control in controls:
+                control.unrender().render()
         side_by_side.change(lambda on: gr.Column(visible=on), side_by_side, base_column, api_visibility="private")
+        # Undo takes the last exchange out of both chats, so side by side stays in step.
+        chat.chatbot.undo(drop_last_exchange, base_chat, base_chat, queue=False, api_visibility="private")
         # Clearing starts the conversation over, and it opens with the greeting again.
         chat.chatbot.clear(lambda: (greeting, greeting, greeting), None, [chatbot, chat.chatbot_state, base_chat],
                            queue=False, api_visibility="private")
     return demo
+
+
+def drop_last_exchange(history: list[dict]) -> list[dict]:
+    """`history` without its last user message and the replies after it (unchanged without one)."""
+    for i in range(len(history) - 1, -1, -1):
+        if history[i].get("role") == "user":
+            return history[:i]
+    return history
+
+
+def _validator(engine: ChatEngine):
+    """Checks the message before it is sent: a refused one stays in the box, its reason shown there."""
+    import gradio as gr
+
+    def validate(message):
+        try:
+            engine.check_message(message if isinstance(message, str) else _text_of(message))
+        except UserError as e:
+            return gr.validate(False, str(e))
+        return gr.validate(True, "")
+
+    return validate
 
 
 def _responder(engine: ChatEngine):
@@ -120,7 +170,7 @@ def launch_app(demo, host: str = "127.0.0.1", port: int | None = 7860, share: bo
     try:
         demo.queue(default_concurrency_limit=1).launch(
             server_name=host, server_port=port, share=share, auth=auth, inbrowser=False, show_error=True,
-            prevent_thread_lock=True, quiet=True)
+            prevent_thread_lock=True, quiet=True, css=CSS)
     except OSError as e:  # the port was taken between our check and the launch
         raise UserError(f"cannot serve on {host}:{port}: {str(e).splitlines()[0]}") from None
     if block:

@@ -60,12 +60,16 @@ def _bubbles(page, chat_id: str) -> list[str]:
     return [b.inner_text().strip() for b in page.locator(f"#{chat_id} [data-testid='bot']").all()]
 
 
-def _send(page, message: str, chat_id: str = "chat") -> str:
-    """Type `message`, press Enter, and return the newest reply in `chat_id` once it stops changing."""
+def _send(page, message: str, chat_id: str = "chat", press: str = "Enter") -> str:
+    """Type `message`, press Enter (or click Send), and return the newest reply in `chat_id` once it
+    stops changing."""
     before = len(_bubbles(page, chat_id))
     box = page.locator("textarea").first
     box.fill(message)
-    box.press("Enter")
+    if press == "Enter":
+        box.press("Enter")
+    else:
+        page.get_by_role("button", name=press, exact=True).click()
     page.wait_for_function(f"document.querySelectorAll(\"#{chat_id} [data-testid='bot']\").length > {before}",
                            timeout=WAIT_MS)
     return _settled(page, chat_id)
@@ -85,7 +89,7 @@ def _settled(page, chat_id: str) -> str:
 def _fresh(page, side_by_side: bool = False) -> None:
     """Start over (Clear brings back the greeting alone) with the side-by-side switch as asked."""
     page.get_by_label("Side by side").set_checked(side_by_side)
-    page.locator("#chat").get_by_role("button", name="Clear").click()
+    page.locator("#chat-clear").click()
     page.wait_for_function("document.querySelectorAll(\"#chat [data-testid='bot']\").length === 1", timeout=WAIT_MS)
 
 
@@ -117,16 +121,66 @@ def test_side_by_side_shows_the_answer_without_the_adapter(page, engine, setting
     page.screenshot(path=str(Path(tmp_path) / "side-by-side.png"), full_page=True)
 
 
+def _messages(page, chat_id: str) -> list[str]:
+    return [m.inner_text().strip() for m in page.locator(f"#{chat_id} [data-testid='user'], "
+                                                        f"#{chat_id} [data-testid='bot']").all()]
+
+
 def test_undo_and_clear(page, engine, settings):
-    _fresh(page)
+    """With side by side on, Undo takes the last exchange out of both chats (they stay in step)."""
+    _fresh(page, side_by_side=True)
     _send(page, FIRST)
-    _send(page, SECOND)
+    _send(page, SECOND, press="Send")
+    _settled(page, "chat-base")
     replies = len(_bubbles(page, "chat"))
-    page.locator("#chat").get_by_role("button", name="Undo").click()
+    assert len(_bubbles(page, "chat-base")) == replies
+    page.locator("#chat-undo").click()
     page.wait_for_function(f"document.querySelectorAll(\"#chat [data-testid='bot']\").length < {replies}",
                            timeout=WAIT_MS)
     assert page.locator("textarea").first.input_value() == SECOND  # undo hands the message back
-    page.locator("#chat").get_by_role("button", name="Clear").click()
+    page.wait_for_function(f"document.querySelectorAll(\"#chat-base [data-testid='bot']\").length < {replies}",
+                           timeout=WAIT_MS)
+    assert _messages(page, "chat-base")[:-1] == _messages(page, "chat")[:-1]  # greeting and the first message
+    assert len(_messages(page, "chat-base")) == len(_messages(page, "chat")) == 3
+    assert SECOND not in _messages(page, "chat-base")
+    page.locator("#chat-clear").click()
     page.wait_for_function("document.querySelectorAll(\"#chat [data-testid='bot']\").length === 1", timeout=WAIT_MS)
     assert _bubbles(page, "chat") == [engine.character.greeting]  # a fresh start opens with the greeting
+    assert _bubbles(page, "chat-base") == [engine.character.greeting]
+    _fresh(page)
     assert _send(page, SECOND) == _expected(engine, settings, [], SECOND)
+
+
+def test_a_message_over_the_cap_stays_in_the_box_with_its_error(page, engine):
+    """Refused before sending: the error shows by the box, the text stays, the chats are untouched."""
+    _fresh(page)
+    before = _messages(page, "chat")
+    too_long = "x" * (engine.max_message_chars + 1)
+    page.locator("textarea").first.fill(too_long)
+    page.get_by_role("button", name="Send", exact=True).click()
+    page.get_by_text("the limit is").wait_for(state="visible", timeout=WAIT_MS)
+    assert page.locator("textarea").first.input_value() == too_long
+    assert _messages(page, "chat") == before
+    assert page.get_by_text("Error", exact=True).count() == 0
+    page.locator("textarea").first.fill("")
+
+
+def test_labelled_buttons_and_stop(page):
+    """Send, Retry, Undo and Clear carry their names; Stop shows while a reply streams and ends it."""
+    _fresh(page)
+    for name in ("Send", "Retry", "Undo", "Clear"):
+        assert page.get_by_role("button", name=name, exact=True).count() >= 1, name
+    page.get_by_text("Generation settings").click()
+    tokens = page.get_by_label("Max new tokens").first
+    tokens.fill("2000")
+    tokens.press("Enter")
+    page.locator("textarea").first.fill(FIRST)
+    page.get_by_role("button", name="Send", exact=True).click()
+    stop = page.get_by_role("button", name="Stop", exact=True)
+    stop.wait_for(state="visible", timeout=WAIT_MS)
+    stop.click()
+    page.locator("textarea:not([disabled])").first.wait_for(state="visible", timeout=WAIT_MS)
+    stop.wait_for(state="hidden", timeout=WAIT_MS)
+    tokens.fill("40")
+    tokens.press("Enter")
+    page.get_by_text("Generation settings").click()
