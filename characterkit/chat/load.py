@@ -182,6 +182,9 @@ def load_engine(setup: ChatSetup, trust_remote_code: bool = False, load_in_8bit:
     if setup.lora is not None:
         from peft import PeftModel
 
+        from characterkit.train.model import quiet_peft_warnings
+
+        quiet_peft_warnings()  # peft's FutureWarning on every adapter load is not the user's to fix
         try:
             model = PeftModel.from_pretrained(model, setup.lora)
         except (OSError, ValueError, RuntimeError) as e:  # e.g. a LoRA trained on another base model

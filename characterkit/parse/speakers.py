@@ -7,6 +7,7 @@ from a `SpeakerTable` filled by a first cheap pass (`characterkit.parse.scan_spe
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -137,12 +138,19 @@ class SpeakerTable:
         return {"speakers": self.rows(), "formats": self.formats, "drops": dict(sorted(self.drops.items()))}
 
     def format_table(self) -> str:
-        """A plain-text table for the terminal."""
-        rows = [(r["name"], str(r["lines"]), r["first_seen"]) for r in self.rows()]
+        """A plain-text table for the terminal: each source once with the format it was read as, then
+        the speakers, where each first spoke given as a line number (with the file's name when there
+        are several)."""
+        names = {source: os.path.basename(source) or source for source in self.formats}
+        several = len(names) > 1
+        rows = [(self.display(s.key), str(s.lines),
+                 f"{names.get(s.source, s.source)}:{s.first_lineno}" if several and s.source else f"line {s.first_lineno}")
+                for s in self]
         header = ("speaker", "lines", "first seen")
         widths = [max(len(row[i]) for row in [header, *rows]) for i in range(3)]
         fmt = f"{{:<{widths[0]}}}  {{:>{widths[1]}}}  {{}}"
-        return "\n".join(fmt.format(*row) for row in [header, *rows])
+        sources = [f"{names[source]}: read as {fmt_name}" for source, fmt_name in self.formats.items()]
+        return "\n".join([*sources, *[fmt.format(*row) for row in [header, *rows]]])
 
 
 # Titles too short to hold a vowel, still read as words: MR. PICKWICK -> Mr. Pickwick.

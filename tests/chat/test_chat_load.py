@@ -123,3 +123,15 @@ def test_a_base_model_alone_chats_as_a_character_file(home):
     assert not engine.has_adapter
     reply = engine.reply([], "Where do you want the oil?", GenerationSettings(temperature=0, max_new_tokens=40))
     assert "\n" not in reply and engine.last_stats.tokens_after_stop == 0
+
+
+def test_loading_the_engine_says_nothing_about_deprecations(sample_lora):
+    """peft's FutureWarning (a transformers property it calls) used to greet every chat start."""
+    import warnings
+
+    from characterkit.chat.load import load_engine, resolve_setup
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        load_engine(resolve_setup(lora=str(sample_lora)))
+    assert [str(w.message) for w in caught if issubclass(w.category, (FutureWarning, DeprecationWarning))] == []

@@ -63,3 +63,16 @@ def test_scan_counts_over_several_files(tmp_path):
     assert table.formats == {str(first): "inline", str(second): "inline"}
     lines = parse_source(second, speakers=table)
     assert {line.speaker for line in lines} == {"MARA"}
+
+
+def test_the_table_names_each_file_once_with_its_format(tmp_path):
+    play = tmp_path / "play.txt"
+    play.write_text(PLAY)
+    out = scan_speakers([str(play)]).format_table()
+    assert out.splitlines()[0] == "play.txt: read as inline"
+    assert str(tmp_path) not in out and out.count("play.txt") == 1
+    assert "line 1" in out
+    other = tmp_path / "other.txt"
+    other.write_text("Lane: Yes, sir.\n")
+    both = scan_speakers([str(play), str(other)]).format_table()
+    assert str(tmp_path) not in both and "other.txt:1" in both
