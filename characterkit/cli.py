@@ -235,6 +235,8 @@ def pair_cmd(prompts_dir, completions_dir, character, persona, strict, filters, 
 @click.option("--optimizer", default="adamw_torch", show_default=True)
 @click.option("--overwrite", is_flag=True, help="Replace an existing LoRA of the same name.")
 @click.option("--resume", is_flag=True, help="Continue from the newest checkpoint in loras/NAME/.")
+@click.option("--keep-checkpoints", is_flag=True,
+              help="Keep checkpoint-*/ after a successful run (they are always kept after a failed one, for --resume).")
 def finetune_cmd(**options):
     """Train a LoRA adapter for a causal LM on a dataset, into loras/NAME/."""
     from characterkit.train.config import FinetuneSettings

@@ -5,8 +5,10 @@
       training_parameters.json                         webui's training-tab keys ("Copy parameters from")
       training_log.json                                webui's log keys + the Trainer's log history
       characterkit.json                                the run card `characterkit chat` reads
+      README.md                                        the model card (train/model_card.py)
       loss.png                                         training (and eval) loss by step
-      checkpoint-*/                                    Trainer checkpoints, for --resume
+      checkpoint-*/                                    Trainer checkpoints, for --resume (removed
+                                                       after success unless --keep-checkpoints)
 
 The final folder is built in a temporary sibling and renamed over loras/NAME, so a crash leaves the
 previous LoRA (or none), never half of one.
@@ -74,15 +76,19 @@ def remove_checkpoints(folder: Path) -> None:
 
 
 def save_lora_folder(folder: Path, peft_model, json_files: dict[str, dict], log_history: list[dict],
-                     copies: tuple[Path, ...] = ()) -> None:
-    """Write the adapter, the JSON files and the loss plot to a temporary folder, then swap it in.
+                     copies: tuple[Path, ...] = (), keep_checkpoints: bool = False) -> None:
+    """Write the adapter, the JSON files, the model card and the loss plot to a temporary folder,
+    then swap it in.
 
     copies: files from the dataset that chat needs (the memory file), copied in by name, so the LoRA
-    folder alone is enough to chat with. The run's checkpoints move in last, after everything else.
+    folder alone is enough to chat with. The run's checkpoints (optimizer state: several times the
+    adapter's size) are only for --resume, and a finished run has nothing to resume: they go with the
+    old folder unless `keep_checkpoints`, in which case they move in last, after everything else.
     """
     import shutil
 
     from characterkit.export.adapter_config import make_portable
+    from characterkit.train.model_card import write_model_card
 
     with atomic.replace_dir(folder, owned=OWNED) as tmp:
         peft_model.save_pretrained(tmp)
@@ -91,8 +97,9 @@ def save_lora_folder(folder: Path, peft_model, json_files: dict[str, dict], log_
             atomic.write_json(tmp / name, obj)
         for path in copies:
             shutil.copyfile(path, tmp / path.name)
+        write_model_card(tmp, name=folder.name)  # replaces peft's placeholder README
         plot_loss(log_history, tmp / "loss.png")
-        for checkpoint in folder.glob("checkpoint-*"):
+        for checkpoint in folder.glob("checkpoint-*") if keep_checkpoints else ():
             os.replace(checkpoint, tmp / checkpoint.name)
 
 

@@ -66,6 +66,7 @@ class FinetuneSettings:
     optimizer: str = "adamw_torch"
     overwrite: bool = False
     resume: bool = False
+    keep_checkpoints: bool = False  # after success; a failed run always keeps them for --resume
 
     def __post_init__(self):
         if self.lora_name is not None:

@@ -22,6 +22,7 @@ from characterkit.train.collate import PadCollator
 from characterkit.train.config import EvalSettings
 from characterkit.train.data import read_training_data
 from characterkit.train.encode import IGNORE, ConversationEncoder, text_windows
+from characterkit.train.model_card import write_model_card
 from characterkit.train.model import causal_lm_type, load_tokenizer, quiet_peft_warnings, resolve_model_dir
 
 
@@ -53,6 +54,7 @@ def evaluate(settings: EvalSettings) -> dict:
     measured["neutral_text"]["source"] = neutral_path
     report = {"lora": str(lora_dir), "base_model": str(model_dir), **measured, "settings": settings.to_dict()}
     atomic.write_json(lora_dir / "eval.json", report)
+    write_model_card(lora_dir)  # the README gains the figures
     return report
 
 

@@ -92,7 +92,8 @@ def _save(plan: RunPlan, trainer, card: dict) -> None:
     }
     memory = (plan.data.path if plan.data.path.is_dir() else plan.data.path.parent) / MEMORY_FILE
     artifacts.save_lora_folder(plan.folder, model, files, trainer.state.log_history,
-                               copies=(memory,) if memory.is_file() else ())
+                               copies=(memory,) if memory.is_file() else (),
+                               keep_checkpoints=settings.keep_checkpoints)
 
 
 def plan_run(settings: FinetuneSettings) -> RunPlan:

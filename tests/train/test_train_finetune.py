@@ -29,7 +29,13 @@ def test_prepare_then_finetune_writes_a_loadable_lora(prepared, home, tiny_model
     lora = home / "loras" / "Mara"
     names = {p.name for p in lora.iterdir()}
     assert {"adapter_config.json", "adapter_model.safetensors", "training_parameters.json", "training_log.json",
-            "characterkit.json", "loss.png", "checkpoint-3", "checkpoint-6"} <= names
+            "characterkit.json", "loss.png", "README.md"} <= names
+    assert not any(name.startswith("checkpoint-") for name in names)  # a finished run has nothing to resume
+    readme = (lora / "README.md").read_text()
+    assert "More Information Needed" not in readme  # peft's placeholder is gone
+    for fact in ("# Mara: a LoRA for Mara", "`tiny`", "sha256:", "PeftModel.from_pretrained", "text-generation-webui",
+                 "llama.cpp", "| rank | 16 |"):
+        assert fact in readme, fact
     assert [p.name for p in (home / "loras").iterdir()] == ["Mara"]  # no checkpoint or temp folder beside it
 
     assert set(json.loads((lora / "training_parameters.json").read_text())) == WEBUI_KEYS
