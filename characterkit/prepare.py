@@ -173,7 +173,8 @@ def summary(report: dict) -> str:
     lines.append(f"characters: {counts_line(samples.get('by_character', {}))}")
     if report["drops"]:
         lines.append(f"dropped: {_drops_line(DropCounter(report['drops']))}")
-    lines.append(f"exports: {', '.join(report['exports'])}; details in report.json")
+    details = "; details in report.json" if report.get("report_json", True) else ""
+    lines.append(f"exports: {', '.join(report['exports'])}{details}")
     for path in report.get("into_webui", []):
         lines.append(f"installed {path}")
     return "\n".join(lines)
@@ -197,5 +198,6 @@ def prepare_legacy(name: str, rounds: int, txtfilename: str, jsonfilename: str) 
                                     formats=["processed_dataset"], output_dir=str(Path(tmp) / "out"))
         report = prepare_dialogue(settings)
         os.replace(Path(tmp) / "out" / "processed_dataset.json", target)
-    report["folder"] = str(target)
+    # Only processed_dataset.json is kept: the summary names only what is on disk.
+    report.update(folder=str(target), exports={"processed_dataset": [target.name]}, report_json=False)
     return report

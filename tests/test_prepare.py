@@ -140,6 +140,9 @@ def test_legacy_script_reads_dataset_txt_and_writes_processed_dataset_json(tmp_p
     assert list(rows[0]) == ["input", "output"] and len(rows) == 4
     assert rows[0] == {"input": "Bob: Morning, Mara.\nMara:", "output": "Many gulls today."}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dataset.txt", "processed_dataset.json"]
+    # the message names only what is on disk: no samples export, no report.json
+    assert "processed_dataset.json" in done.stdout and "report.json" not in done.stdout
+    assert "samples" not in done.stdout.replace("wrote 4 samples", "")
 
     missing = subprocess.run([sys.executable, str(REPO / "prepare_dataset.py"), "-n", "Mara", "-t", "nope.txt"],
                              cwd=tmp_path, env=env, capture_output=True, text=True)
@@ -185,3 +188,20 @@ def test_a_novel_with_a_cast_file_resolves_aliases_and_keeps_sure_lines(tmp_path
     assert all("Good morning" not in r for r in replies)  # Tobias's line is never put in her mouth
     report = json.loads((tmp_path / "ds" / "report.json").read_text())
     assert report["settings"]["min_confidence"] == 0.75 and report["sources"][0]["format"] == "novel"
+
+
+def test_every_export_the_summary_lists_is_accepted_by_formats(tmp_path, capsys):
+    """The summary lists "samples"; --formats samples is accepted (samples.jsonl is always written)."""
+    src = tmp_path / "talk.txt"
+    src.write_text(TRANSCRIPT)
+    code, out, err = run(capsys, "prepare", "dialogue", src, "--name", "Mara", "-o", tmp_path / "all")
+    assert code == 0, err
+    listed = out.split("exports: ", 1)[1].split(";")[0].split(", ")
+    assert "samples" in listed
+    code, out, err = run(capsys, "prepare", "dialogue", src, "--name", "Mara", "--formats", ",".join(listed),
+                         "-o", tmp_path / "again")
+    assert code == 0, err
+    code, out, err = run(capsys, "prepare", "dialogue", src, "--name", "Mara", "--formats", "samples",
+                         "-o", tmp_path / "only")
+    assert code == 0, err
+    assert sorted(p.name for p in (tmp_path / "only").iterdir()) == ["report.json", "samples.jsonl"]

@@ -65,13 +65,15 @@ def get_exports(names: Iterable[str] | None) -> list[type]:
     Unknown names raise UserError listing the valid ones.
     """
     names = list(EXPORTS) if names is None else [n.strip() for n in names if n.strip()]
+    # samples.jsonl is always written (finetune reads it), and reports list it as "samples"; naming it is fine.
+    names = [n for n in names if n != SamplesWriter.name]
     if "all" in names:
         names = list(EXPORTS)
     for name in names:
         if name not in EXPORTS:
             hint = ", ".join(closest(name, EXPORTS, n=1))
             raise UserError(f"unknown export format {name!r} (did you mean {hint}?); "
-                            f"choose from: {', '.join(EXPORTS)}, or all")
+                            f"choose from: {', '.join(EXPORTS)}, or all (samples.jsonl is always written)")
     return [EXPORTS[name] for name in EXPORTS if name in names]
 
 
