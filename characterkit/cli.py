@@ -270,7 +270,7 @@ def make_tiny_model_cmd(out_dir, arch, pretrain_file, steps):
     """Build a tiny local model (tokenizer trained here, 2 layers) for trying the pipeline on a CPU."""
     from characterkit.train.tiny import make_tiny_model
 
-    click.echo(make_tiny_model(out_dir, arch=arch, pretrain_file=pretrain_file, steps=steps))
+    click.echo(make_tiny_model(out_dir, arch=arch, pretrain_file=pretrain_file, steps=steps, progress=True))
 
 
 # --- chat ------------------------------------------------------------------------------------

@@ -43,7 +43,7 @@ def run_demo(epochs: float = 8.0, pretrain_steps: int = 300, say=print) -> dict:
         say(f"2/4 base model: models/{MODEL} (already built)")
     else:
         say(f"2/4 base model: building models/{MODEL} (a tiny llama, pre-trained for {pretrain_steps} steps)")
-        make_sample_model(model_dir, steps=pretrain_steps)
+        make_sample_model(model_dir, steps=pretrain_steps, progress=True)
 
     say(f"3/4 finetune: models/{MODEL} + datasets/{DATASET} -> loras/{DATASET}")
     card = finetune(FinetuneSettings(model=str(model_dir), data=str(paths.datasets_dir() / DATASET),
@@ -54,7 +54,7 @@ def run_demo(epochs: float = 8.0, pretrain_steps: int = 300, say=print) -> dict:
     say("4/4 chat (greedy), with the adapter | without it:")
     for question, with_lora, without in _ask(DATASET, QUESTIONS):
         say(f"    You: {question}\n    {SAMPLE_CHARACTER}: {with_lora}\n    (base model: {without})")
-    say(f"\nNext: characterkit chat --lora {DATASET}   (or --terminal)")
+    say(f"\nNext: {command_line()} chat --lora {DATASET}   (or --terminal)")
     return {"dataset": report["folder"], "model": str(model_dir), "lora": card["folder"]}
 
 
@@ -68,3 +68,27 @@ def _ask(lora: str, questions: list[str]):
         yield (question, engine.reply([], question, greedy) or "(nothing)",
                engine.reply([], question, greedy, use_adapter=False) or "(nothing)")
 
+
+
+def command_line() -> str:
+    """How to run characterkit from this shell, as typed: `characterkit` when it is on PATH, else the
+    script beside this Python (a venv that is not activated), else `python -m characterkit.cli`."""
+    import os
+    import shutil
+    import sys
+    from pathlib import Path
+
+    if shutil.which("characterkit"):
+        return "characterkit"
+    script = Path(sys.executable).parent / "characterkit"
+    if script.is_file():
+        return _shortest(script, Path(os.getcwd()))
+    return f"{sys.executable} -m characterkit.cli"
+
+
+def _shortest(path: Path, cwd: Path) -> str:
+    """`.venv/bin/characterkit` when `path` is under the current folder, else the absolute path."""
+    try:
+        return str(path.relative_to(cwd))
+    except ValueError:
+        return str(path)

@@ -36,11 +36,11 @@ def sample_dialogue_text(character: str = SAMPLE_CHARACTER, persona: str = SAMPL
     return "".join(pieces)
 
 
-def make_sample_model(out_dir, steps: int = 300, seed: int = 0) -> Path:
+def make_sample_model(out_dir, steps: int = 300, seed: int = 0, progress: bool = False) -> Path:
     """A tiny llama pre-trained on `sample_dialogue_text()` (about 10 s on one CPU thread)."""
     from characterkit.train.tiny import make_tiny_model
 
-    return make_tiny_model(out_dir, pretrain_text=sample_dialogue_text(), steps=steps, seed=seed)
+    return make_tiny_model(out_dir, pretrain_text=sample_dialogue_text(), steps=steps, seed=seed, progress=progress)
 
 
 def make_sample_lora(out_dir, base_model, character: str = SAMPLE_CHARACTER, persona: str = SAMPLE_PERSONA,

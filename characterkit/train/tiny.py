@@ -27,9 +27,9 @@ def train_tokenizer(texts: list[str], vocab_size: int = 512):
         [pre_tokenizers.Split("\n", behavior="isolated"), pre_tokenizers.ByteLevel(add_prefix_space=False)]
     )
     tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=vocab_size, special_tokens=SPECIAL_TOKENS, initial_alphabet=pre_tokenizers.ByteLevel.alphabet()
-    )
+    trainer = trainers.BpeTrainer(  # its own progress bars print blank lines when not on a terminal
+        vocab_size=vocab_size, special_tokens=SPECIAL_TOKENS, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False)
     tok.train_from_iterator(texts, trainer=trainer)
     tok.post_processor = processors.TemplateProcessing(single="<s> $A", special_tokens=[("<s>", 1)])
     return PreTrainedTokenizerFast(
@@ -65,12 +65,13 @@ def _config(arch: str, vocab_size: int, hidden: int, layers: int, heads: int, co
 
 def make_tiny_model(out_dir, arch: str = "llama", texts: list[str] | None = None, pretrain_text: str | None = None,
                     steps: int = 0, hidden: int = 64, layers: int = 2, heads: int = 4, context: int = 512,
-                    vocab_size: int = 512, seed: int = 0, pretrain_file=None) -> Path:
+                    vocab_size: int = 512, seed: int = 0, pretrain_file=None, progress: bool = False) -> Path:
     """Build a tiny causal LM in `out_dir` (config, safetensors weights, tokenizer) and return the path.
 
     texts: what the tokenizer is trained on (defaults to `pretrain_text`, else a built-in sample).
     pretrain_text, steps: full training on this text for `steps` steps (a few seconds on a CPU).
     pretrain_file: read `pretrain_text` from this UTF-8 file (the CLI's --pretrain).
+    progress: show a progress bar (on stderr) over the pre-training steps, with the loss.
     """
     import torch
     from transformers import AutoModelForCausalLM
@@ -89,7 +90,7 @@ def make_tiny_model(out_dir, arch: str = "llama", texts: list[str] | None = None
     torch.manual_seed(seed)
     model = AutoModelForCausalLM.from_config(_config(arch, len(tokenizer), hidden, layers, heads, context))
     if pretrain_text and steps > 0:
-        _pretrain(model, tokenizer, pretrain_text, steps=steps, block=min(128, context), seed=seed)
+        _pretrain(model, tokenizer, pretrain_text, steps=steps, block=min(128, context), seed=seed, progress=progress)
     model.generation_config.pad_token_id = tokenizer.pad_token_id
     with atomic.replace_dir(out_dir) as tmp:  # a full disk leaves the previous folder (or none), never a config alone
         model.save_pretrained(tmp)
@@ -97,9 +98,11 @@ def make_tiny_model(out_dir, arch: str = "llama", texts: list[str] | None = None
     return out_dir
 
 
-def _pretrain(model, tokenizer, text: str, steps: int, block: int, seed: int, batch: int = 16, lr: float = 3e-3):
+def _pretrain(model, tokenizer, text: str, steps: int, block: int, seed: int, batch: int = 16, lr: float = 3e-3,
+              progress: bool = False):
     """Plain full-parameter language-model training on random windows of `text`."""
     import torch
+    from tqdm.auto import tqdm
 
     ids = torch.tensor(tokenizer(text, add_special_tokens=False)["input_ids"], dtype=torch.long)
     if len(ids) <= block + 1:
@@ -107,13 +110,18 @@ def _pretrain(model, tokenizer, text: str, steps: int, block: int, seed: int, ba
     gen = torch.Generator().manual_seed(seed)
     opt = torch.optim.AdamW(model.parameters(), lr=lr)
     model.train()
-    for _ in range(steps):
+    bar = tqdm(total=steps, desc="pre-training", unit="step", disable=not progress)
+    for step in range(steps):
         starts = torch.randint(0, len(ids) - block - 1, (batch,), generator=gen)
         x = torch.stack([ids[s : s + block] for s in starts])
         loss = model(input_ids=x, labels=x).loss
         loss.backward()
         opt.step()
         opt.zero_grad()
+        bar.update()
+        if step % 10 == 0 or step == steps - 1:
+            bar.set_postfix(loss=f"{loss.item():.3f}")
+    bar.close()
     model.eval()
 
 

@@ -40,3 +40,11 @@ def test_auto_targets_per_architecture(arch, model_type, targets, dataset, home)
     assert set(json.loads((lora / "adapter_config.json").read_text())["target_modules"]) == targets
     card = json.loads((lora / "characterkit.json").read_text())
     assert card["model_type"] == model_type and card["settings"]["packing"] is True
+
+
+def test_make_tiny_model_shows_pretraining_progress_and_no_blank_lines(tmp_path, capsys):
+    out = tmp_path / "m"
+    assert main(["make-tiny-model", str(out), "--pretrain", str(sample_transcript_path()), "--steps", "3"]) == 0
+    captured = capsys.readouterr()
+    assert "pre-training" in captured.err and "3/3" in captured.err  # a progress bar, on stderr
+    assert captured.out.strip() == str(out) and "\n\n" not in captured.out  # the tokenizer trainer is quiet
