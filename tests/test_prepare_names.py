@@ -26,7 +26,8 @@ def test_the_users_spelling_names_the_dataset_and_the_character(corpora, home, c
     assert [p.name for p in (home / "datasets").iterdir()] == ["Algernon"]
     report = json.loads((folder / "report.json").read_text())
     assert report["characters"] == ["Algernon"]
-    written = "".join(p.read_text() for p in folder.rglob("*") if p.is_file() and p.name != "report.json")
+    written = "".join(p.read_text() for p in folder.rglob("*")
+                      if p.suffix in (".json", ".jsonl", ".yaml") and p.name != "report.json")
     assert '"character": "Algernon"' in written and '"name": "Algernon"' in written
     assert ': "ALGERNON"' not in written  # as a speaker or a name (stage directions keep the print)
     assert '"speaker": "Lady Bracknell"' in written  # the other speakers read as names too

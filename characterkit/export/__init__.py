@@ -59,21 +59,25 @@ class SamplesWriter:
         return [self.file.path]
 
 
+ALWAYS_WRITTEN = ("samples", "configs")
+
+
 def get_exports(names: Iterable[str] | None) -> list[type]:
     """The writer classes for `names` in registry order; None or "all" means every export.
 
     Unknown names raise UserError listing the valid ones.
     """
     names = list(EXPORTS) if names is None else [n.strip() for n in names if n.strip()]
-    # samples.jsonl is always written (finetune reads it), and reports list it as "samples"; naming it is fine.
-    names = [n for n in names if n != SamplesWriter.name]
+    # samples.jsonl and the trainer configs are always written (reports list them as "samples" and
+    # "configs"), so naming them is accepted: every name a summary lists is a name --formats takes.
+    names = [n for n in names if n not in ALWAYS_WRITTEN]
     if "all" in names:
         names = list(EXPORTS)
     for name in names:
         if name not in EXPORTS:
             hint = ", ".join(closest(name, EXPORTS, n=1))
             raise UserError(f"unknown export format {name!r} (did you mean {hint}?); "
-                            f"choose from: {', '.join(EXPORTS)}, or all (samples.jsonl is always written)")
+                            f"choose from: {', '.join(EXPORTS)}, or all (samples and configs are always written)")
     return [EXPORTS[name] for name in EXPORTS if name in names]
 
 
