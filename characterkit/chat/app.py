@@ -4,7 +4,9 @@
     launch_app(demo, host="127.0.0.1", port=7860)      # blocks until Ctrl-C
 
 The endpoint `/chat` (what the browser uses, and what gradio_client calls) takes the message, the
-generation settings and the side-by-side switch; Send and Stop sit by the message box, Retry, Undo
+generation settings, the side-by-side switch and the memory controls (recall on/off, for the base
+pane too, the summary of folded turns and how many turns it covers); it returns the reply, the
+side-by-side chat, the summary and its turn count. Send and Stop sit by the message box, Retry, Undo
 and Clear under the chat. gradio is imported inside these functions only.
 """
 
@@ -14,6 +16,7 @@ from contextlib import closing
 
 from characterkit.chat.engine import ChatEngine, GenerationSettings
 from characterkit.errors import UserError
+from characterkit.memory import ChatMemory
 from characterkit.records import Turn
 
 
@@ -72,16 +75,18 @@ def build_app(engine: ChatEngine, defaults: GenerationSettings, title: str | Non
                                label=f"{character.name}, base model (no adapter)")
         chatbot = gr.Chatbot(value=greeting, height=520, elem_id="chat", render=False,
                              label=f"{character.name} (with the LoRA)" if engine.has_adapter else character.name)
+        memory_controls = _memory_controls(gr, engine)
         with gr.Row():
             with gr.Column(min_width=300):
-                for control in controls:
-                    control.render()  # rendered, so ChatInterface leaves them for the accordion below
+                for control in [*controls, *memory_controls[:3]]:  # the State renders itself
+                    control.render()  # rendered, so ChatInterface leaves them for the accordions below
                 chat = gr.ChatInterface(
                     _responder(engine), api_name="chat", fill_height=False, chatbot=chatbot,
                     textbox=gr.Textbox(placeholder=f"Say something to {character.name}", label="Your message",
                                        submit_btn="Send",
                                        stop_btn="Stop", max_lines=8),
-                    additional_inputs=[*controls, side_by_side], additional_outputs=[base_chat],
+                    additional_inputs=[*controls, side_by_side, *memory_controls],
+                    additional_outputs=[base_chat, *memory_controls[2:]],
                     validator=_validator(engine))
                 with gr.Row(elem_classes="characterkit-actions"):
                     for action in ("Retry", "Undo", "Clear"):
@@ -89,6 +94,12 @@ def build_app(engine: ChatEngine, defaults: GenerationSettings, title: str | Non
                             None, js=_CLICK_ICON.format(action), api_visibility="private")
             with gr.Column(visible=False, min_width=300) as base_column:
                 base_chat.render()
+        with gr.Accordion("Memory", open=False, visible=engine.remembers):
+            recall, base_recall, summary, covered = memory_controls
+            for control in (recall, base_recall, summary):
+                control.unrender().render()
+            gr.Button("Clear the summary", size="sm", variant="secondary").click(
+                lambda: "", None, summary, queue=False, api_visibility="private")
         with gr.Accordion("Generation settings", open=False):
             for control in controls:
                 control.unrender().render()
@@ -96,8 +107,10 @@ def build_app(engine: ChatEngine, defaults: GenerationSettings, title: str | Non
         # Undo takes the last exchange out of both chats, so side by side stays in step.
         chat.chatbot.undo(drop_last_exchange, base_chat, base_chat, queue=False, api_visibility="private")
         # Clearing starts the conversation over, and it opens with the greeting again.
-        chat.chatbot.clear(lambda: (greeting, greeting, greeting), None, [chatbot, chat.chatbot_state, base_chat],
-                           queue=False, api_visibility="private")
+        # and with nothing remembered of the conversation before.
+        chat.chatbot.clear(lambda: (greeting, greeting, greeting, "", 0), None,
+                           [chatbot, chat.chatbot_state, base_chat, summary, covered], queue=False,
+                           api_visibility="private")
     return demo
 
 
@@ -127,26 +140,51 @@ def _responder(engine: ChatEngine):
     """The ChatInterface function: yields (reply so far, the side-by-side chat or gr.skip())."""
     import gradio as gr
 
-    def respond(message, history, temperature, top_p, max_new_tokens, repetition_penalty, seed, side_by_side):
+    def respond(message, history, temperature, top_p, max_new_tokens, repetition_penalty, seed, side_by_side,
+                recall=True, base_recall=True, summary="", covered=0):
         try:
             settings = GenerationSettings(temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens,
                                           repetition_penalty=repetition_penalty, seed=-1 if seed is None else seed)
             turns = messages_to_turns(history, engine)
-            reply = ""
+            memory = None
+            if engine.remembers:
+                memory = ChatMemory(summary=summary or "", covered=int(covered or 0),
+                                    long_term=bool(recall) and engine.memory is not None)
+            reply, skip = "", gr.skip()
             # closing(): when the user presses stop, Gradio closes this generator; closing the
             # engine's stream in turn ends the generation and frees the engine for the next message.
-            with closing(engine.stream(turns, message, settings)) as replies:
+            with closing(engine.stream(turns, message, settings, memory=memory)) as replies:
                 for reply in replies:
-                    yield reply, gr.skip()
+                    yield reply, skip, skip, skip
+            remembered = (memory.summary, memory.covered) if memory else (skip, skip)
+            base_chat = skip
             if side_by_side and engine.has_adapter:
                 base_history = [*history, {"role": "user", "content": message}]
-                with closing(engine.stream(turns, message, settings, use_adapter=False)) as replies:
+                if memory is not None:  # the same summary; recalled lines only if the user wants them here too
+                    memory = ChatMemory(memory.summary, memory.covered, memory.long_term and bool(base_recall))
+                with closing(engine.stream(turns, message, settings, use_adapter=False, memory=memory)) as replies:
                     for base_reply in replies:
-                        yield reply, [*base_history, {"role": "assistant", "content": base_reply}]
+                        base_chat = [*base_history, {"role": "assistant", "content": base_reply}]
+                        yield reply, base_chat, skip, skip
+            yield reply, base_chat, *remembered  # last: the summary the next message starts from
         except UserError as e:  # a message in the page, an error for API clients; the user's mistake, so no
             raise gr.Error(str(e), print_exception=False) from None  # traceback in the server's log
 
     return respond
+
+
+def _memory_controls(gr, engine: ChatEngine) -> list:
+    """Recall on/off, recall in the base pane too, the summary (editable) and the turns it covers."""
+    has_lines = engine.memory is not None
+    return [
+        gr.Checkbox(value=has_lines, interactive=has_lines, render=False,
+                    label=f"Recall {engine.character.name}'s own lines from the source"
+                          + ("" if has_lines else " (this LoRA has no memory file)")),
+        gr.Checkbox(value=True, interactive=has_lines, render=False, label="Recall them for the base model too"),
+        gr.Textbox(value="", label="Summary of the earlier conversation (edit it, or clear it to forget)", lines=3,
+                   render=False, elem_id="chat-summary"),
+        gr.State(0),  # how many of the oldest turns the summary stands for
+    ]
 
 
 def _settings_controls(gr, engine: ChatEngine, defaults: GenerationSettings) -> list:

@@ -184,3 +184,12 @@ def test_labelled_buttons_and_stop(page):
     tokens.fill("40")
     tokens.press("Enter")
     page.get_by_text("Generation settings").click()
+
+
+def test_the_memory_summary_is_shown_and_can_be_cleared(page):
+    page.get_by_text("Memory", exact=True).click()  # the accordion
+    summary = page.locator("#chat-summary textarea")
+    summary.wait_for(state="visible", timeout=WAIT_MS)
+    summary.fill("Mara told You about the loose step.")
+    page.get_by_role("button", name="Clear the summary").click()
+    page.wait_for_function("document.querySelector('#chat-summary textarea').value === ''", timeout=WAIT_MS)

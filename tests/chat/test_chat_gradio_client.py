@@ -32,7 +32,7 @@ def _expected(engine, message, use_adapter=True):
 
 
 def test_chat_endpoint_answers_after_the_greeting(app_url, engine):
-    reply, _ = _client(app_url).predict(message=MESSAGE, api_name="/chat")
+    reply, *_ = _client(app_url).predict(message=MESSAGE, api_name="/chat")
     assert reply == _expected(engine, MESSAGE)
     assert reply and "\n" not in reply
 
@@ -46,7 +46,7 @@ def test_chat_endpoint_streams(app_url, engine):
 
 
 def test_side_by_side_adds_the_answer_without_the_adapter(app_url, engine):
-    reply, base_chat = _client(app_url).predict(message=MESSAGE, side_by_side=True, api_name="/chat")
+    reply, base_chat, *_ = _client(app_url).predict(message=MESSAGE, side_by_side=True, api_name="/chat")
     assert reply == _expected(engine, MESSAGE)
     assert [m["role"] for m in base_chat] == ["assistant", "user", "assistant"]  # greeting, message, answer
     assert base_chat[-1]["content"] == _expected(engine, MESSAGE, use_adapter=False)
@@ -80,7 +80,7 @@ def test_auth_keeps_out_clients_without_the_password(engine):
 
         with pytest.raises(AuthenticationError):
             Client(demo.local_url, verbose=False).predict(message=MESSAGE, api_name="/chat")
-        reply, _ = Client(demo.local_url, auth=("mara", "lamp"), verbose=False).predict(message=MESSAGE, api_name="/chat")
+        reply, *_ = Client(demo.local_url, auth=("mara", "lamp"), verbose=False).predict(message=MESSAGE, api_name="/chat")
         assert reply and "\n" not in reply
     finally:
         demo.close()

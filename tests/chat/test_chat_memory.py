@@ -104,3 +104,21 @@ def test_terminal_without_memory_says_so(engine):
     out = []
     run_terminal(chat, GenerationSettings(temperature=0), read=lambda _: next(lines), write=out.append)
     assert "memory is off" in "".join(out)
+
+
+def test_the_page_folds_old_turns_into_the_summary_it_shows(engine):
+    """The app's chat function with a history too long for the context: its last output carries the
+    summary (shown in the page) and how many turns it covers; the next call starts from them."""
+    from characterkit.chat.app import _responder
+
+    chat = _engine(engine, context=400)
+    history = []
+    for i in range(30):
+        history += [{"role": "user", "content": f"question{i:02d} about boats"},
+                    {"role": "assistant", "content": f"answer{i:02d} about sails"}]
+    outputs = list(_responder(chat)("newest", history, 0, 0.9, 8, 1.1, 0, False, True, True, "", 0))
+    *_, summary, covered = outputs[-1]
+    assert summary and 0 < covered < 60
+    assert chat.last_stats.summarised_turns == covered
+    again = list(_responder(chat)("next", history, 0, 0.9, 8, 1.1, 0, False, True, True, summary, covered))[-1]
+    assert again[-1] >= covered and chat.last_stats.summarised_turns == again[-1] - covered
