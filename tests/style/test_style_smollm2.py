@@ -26,8 +26,10 @@ def test_smollm2_paraphrases_passages_and_every_one_gets_a_tone(smollm2, novel, 
         assert sample["meta"]["tone"] and sum(c.isalpha() for c in sample["reply"]) > 20
 
 
-def test_the_local_backend_without_a_model_installs_smollm2_on_first_use(home, monkeypatch, capsys):
-    # The real install is covered in tests/models; here it is replaced so this stays fast.
+def test_the_local_backend_without_a_model_installs_smollm2_on_first_use(home, chat_model, monkeypatch, capsys):
+    # The real install is covered in tests/models; here it copies the tiny chat model so this stays fast.
+    import shutil
+
     from characterkit.llm import LLMSettings
     from characterkit.llm.local import TransformersBackend
     from characterkit.models import install
@@ -37,8 +39,7 @@ def test_the_local_backend_without_a_model_installs_smollm2_on_first_use(home, m
     def fake_install(model, say=print):
         installed.append(model.key)
         folder = home / "models" / model.folder
-        folder.mkdir(parents=True)
-        (folder / "config.json").write_text("{}")
+        shutil.copytree(chat_model, folder)
         return folder
 
     monkeypatch.setattr(install, "install", fake_install)
