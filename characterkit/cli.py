@@ -344,18 +344,6 @@ def eval_attribution_cmd(pdnc_dir, novels, settings, min_confidence, as_json):
     click.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else format_report(report))
 
 
-# --- demo ----------------------------------------------------------------------------------------
-
-
-@cli.command()
-@click.option("--epochs", default=8.0, show_default=True, help="Training epochs over the sample's 25 lines.")
-def demo(epochs):
-    """Run the whole job on the bundled sample: prepare, a tiny local model, finetune, chat (about a minute)."""
-    from characterkit.demo import run_demo
-
-    run_demo(epochs=epochs, say=click.echo)
-
-
 # Commands of later stages live in characterkit/commands/, one module each.
 register_commands(cli)
 

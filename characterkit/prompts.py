@@ -124,7 +124,9 @@ class ChatTemplateFormat:
         if not full.startswith(prompt):
             raise UserError("the tokenizer's chat template renders the prompt differently with and without the "
                             "reply, so the reply cannot be masked; use --prompt-format pygmalion")
-        return prompt, full[len(prompt):]
+        # The newline a template writes after its end-of-turn token (ChatML: "<|im_end|>\n") belongs to
+        # the next turn: trained, it would teach "<|im_end|>" -> "\n" -> EOS, a second end after the end.
+        return prompt, full[len(prompt):].rstrip()
 
     def messages(self, conv: Conversation) -> list[dict]:
         """Role messages for `conv` without its reply: user turns merged, one message per run of turns."""

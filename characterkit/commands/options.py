@@ -30,7 +30,7 @@ def llm_options(command):
                      help="The server's API root (LM Studio's default shown)."),
         click.option("--model", default="", envvar="CHARACTERKIT_LLM_MODEL", show_envvar=True,
                      help="Model id on the server (default: its first listed model), or a folder in models/ "
-                          "for --backend local."),
+                          "for --backend local (default: SmolLM2-135M-Instruct, installed on first use)."),
         click.option("--api-key", default="", envvar="OPENAI_API_KEY", show_envvar=True,
                      help="Sent as a Bearer token; local servers usually accept anything."),
         click.option("--concurrency", default=4, show_default=True,

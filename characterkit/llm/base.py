@@ -53,7 +53,7 @@ class LLMSettings:
              or "local" (a transformers model from models/, run in this process).
     base_url, api_key: the server (openai backend only).
     model: the server's model id (empty = the server's only/first listed model), or for the local
-           backend a folder name in models/ or a path.
+           backend a folder name in models/ or a path (empty = SmolLM2-135M-Instruct, installed on first use).
     concurrency: requests in flight (openai) or the largest batch (local).
     timeout: seconds to wait for one reply. retries: attempts per request on transient errors.
     device: where the local backend runs ("cpu", "cuda", "auto").
@@ -78,7 +78,9 @@ class LLMSettings:
         if self.retries < 1:
             raise UserError(f"--retries must be at least 1 (one attempt, no retry), got {self.retries}")
         if self.backend == "local" and not self.model:
-            raise UserError("the local backend needs --model: a folder in models/ or a path to a transformers model")
+            from characterkit.models import DEFAULT_MODEL
+
+            self.model = DEFAULT_MODEL.folder  # installed into models/ on first use (see llm/local.py)
         if self.backend == "openai" and not self.base_url.startswith(("http://", "https://")):
             raise UserError(f"--base-url must start with http:// or https://, got {self.base_url!r}")
 

@@ -49,7 +49,7 @@ class TransformersBackend(Backend):
 
     def __init__(self, settings: LLMSettings):
         super().__init__()
-        self.path = resolve_in(models_dir(), settings.model, "model")
+        self.path = _installed_on_first_use(settings.model) or resolve_in(models_dir(), settings.model, "model")
         _check_model_folder(self.path)
         self.model = self.path.name
         self.max_batch = settings.concurrency
@@ -178,6 +178,20 @@ class TransformersBackend(Backend):
                 text, finish = text[: text.index(s)], "stop"
         return Completion(text=text, prompt_tokens=int(prompt_tokens), completion_tokens=len(ids),
                           finish_reason=finish)
+
+
+def _installed_on_first_use(name: str):
+    """The folder of an installable model (SmolLM2, the default) named by `name`, installed into models/
+    now when it is not there yet; None for any other name (a folder in models/ or a path)."""
+    import sys
+    from pathlib import Path
+
+    from characterkit.models import INSTALLABLE, ensure_installed
+
+    model = next((m for m in INSTALLABLE.values() if name in (m.folder, m.key)), None)
+    if model is None or Path(name).exists() or (models_dir() / name).exists() and name != model.folder:
+        return None  # the user's own folder or path of that name wins
+    return ensure_installed(model.key, say=lambda line: print(line, file=sys.stderr, flush=True))
 
 
 def _pick_device(device: str) -> str:

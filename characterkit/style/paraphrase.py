@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from characterkit.llm import Backend, RequestRejected, RunStats, run_journaled
 from characterkit.style.passages import Passage
-from characterkit.style.prompts import ParaphraseTemplate, parse_reply
+from characterkit.style.prompts import ParaphraseTemplate, parse_reply, parse_tone_answer
 from characterkit.style.settings import StyleSettings
 from characterkit.style.validate import check_paraphrase
 
@@ -67,11 +67,26 @@ def paraphrase_one(passage: Passage, backend: Backend, template: ParaphraseTempl
         reason = "cut_off" if reply.finish_reason == "length" else check_paraphrase(passage.text, text, rules)
         if reason is None:
             result.update(status="ok", paraphrase=text, tone=tone, reason=None)
+            if not tone:
+                _ask_tone(passage, backend, template, settings, result)
             break
         failures[reason] += 1
         result["reason"] = reason
     result["failures"] = dict(failures)
     return result
+
+
+def _ask_tone(passage: Passage, backend: Backend, template: ParaphraseTemplate, settings: StyleSettings,
+              result: dict) -> None:
+    """The reply gave no tone line (small models often leave it out): ask for the tone on its own,
+    greedily, and note that it was asked (`tone_asked`); a rejected request leaves the tone empty."""
+    try:
+        reply = backend.complete(template.tone_messages(passage), max_tokens=16, temperature=0.0, seed=settings.seed)
+    except RequestRejected:
+        return
+    result["prompt_tokens"] += reply.prompt_tokens
+    result["completion_tokens"] += reply.completion_tokens
+    result.update(tone=parse_tone_answer(reply.text), tone_asked=True)
 
 
 def journal_settings(settings: StyleSettings, template: ParaphraseTemplate) -> dict:

@@ -139,6 +139,8 @@ def _report(settings: StyleSettings, source: dict, passages: list[Passage], resu
             "by_type": dict(Counter(p.type for p in passages).most_common()),
             "by_tone": dict(Counter(s.meta["tone"] for s in samples).most_common()),
             "tones_unmapped": dict(unmapped.most_common()),
+            # replies without a tone line, whose tone was then asked for separately
+            "tones_asked_separately": sum(bool(r.get("tone_asked")) for r in results if r["status"] == "ok"),
         },
         "drops": dict(drops),
         "llm": {
@@ -181,7 +183,9 @@ def print_summary(report: dict, console=None) -> None:
         ("tokens", f"{llm['tokens']['prompt']} prompt, {llm['tokens']['completion']} completion"),
         ("wall time", f"{report['seconds']:.1f} s"),
         ("passages / second", f"{llm['passages_per_second']:.2f} (this run, concurrency {llm['concurrency']})"),
-        ("tones", counts_line(passages["by_tone"]) or "none"),
+        ("tones", (counts_line(passages["by_tone"]) or "none")
+                  + (f" ({passages['tones_asked_separately']} asked separately: no tone line in the reply)"
+                     if passages.get("tones_asked_separately") else "")),
         ("tones not in the mapping", counts_line(passages["tones_unmapped"]) or "none"),
         ("samples", counts_line(report["samples"]["by_split"]) or "0"),
         ("folder", report["folder"]),

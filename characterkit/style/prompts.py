@@ -3,6 +3,8 @@
     template = load_template("plain")            # or "ai-text", or a path to a YAML file
     messages = template.messages(passage, author="George MacDonald")
     tone, paraphrase = parse_reply(completion.text)
+    if not tone:                                  # small models often leave the tone line out:
+        tone = parse_tone_answer(backend.complete(template.tone_messages(passage), ...).text)
 
 Presets live in characterkit/data/style_templates/ and double as examples to copy.
 """
@@ -21,17 +23,21 @@ from characterkit.style.passages import Passage
 
 PRESETS_DIR = Path(__file__).resolve().parents[1] / "data" / "style_templates"
 PLACEHOLDERS = ("text", "author", "type", "words")
+# Asked on its own when a paraphrase reply has no tone line (the template's `tone` key overrides it).
+TONE_QUESTION = "What is the tone of this passage? Answer with one word.\n\n{text}"
 # "Tone: Calm", "**Tone:** calm", "tone - calm" on the first line of the reply.
 TONE_LINE = regex.compile(r"^\W*tone\W*[:\-]\s*\**\s*(?P<tone>[^\n*]+?)\s*\**\s*$", regex.IGNORECASE)
 
 
 @dataclass
 class ParaphraseTemplate:
-    """name: the preset name or file path. system / user: texts with {placeholders}."""
+    """name: the preset name or file path. system / user: texts with {placeholders}. tone: the
+    question asked separately when a reply gives no tone line."""
 
     name: str
     system: str
     user: str
+    tone: str = TONE_QUESTION
 
     def messages(self, passage: Passage, author: str) -> list[Message]:
         values = {"text": passage.text, "author": author, "type": passage.type, "words": passage.words}
@@ -40,8 +46,13 @@ class ParaphraseTemplate:
             rendered.insert(0, Message("system", self.system.format(**values).strip()))
         return rendered
 
+    def tone_messages(self, passage: Passage) -> list[Message]:
+        """The separate one-word tone question about `passage`."""
+        values = {"text": passage.text, "author": "", "type": passage.type, "words": passage.words}
+        return [Message("user", self.tone.format(**values).strip())]
+
     def describe(self) -> dict:
-        return {"name": self.name, "system": self.system, "user": self.user}
+        return {"name": self.name, "system": self.system, "user": self.user, "tone": self.tone}
 
 
 def presets() -> list[str]:
@@ -65,11 +76,13 @@ def load_template(name_or_path: str) -> ParaphraseTemplate:
                         line=None if mark is None else mark.line + 1) from None
     if not isinstance(data, dict) or not isinstance(data.get("user"), str):
         raise UserError("a template is a YAML mapping with a `user` text (and optionally `system`)", path=path)
-    template = ParaphraseTemplate(name=str(name_or_path), system=str(data.get("system") or ""), user=data["user"])
-    for key in ("system", "user"):
+    template = ParaphraseTemplate(name=str(name_or_path), system=str(data.get("system") or ""), user=data["user"],
+                                  tone=str(data.get("tone") or TONE_QUESTION))
+    for key in ("system", "user", "tone"):
         _check_placeholders(getattr(template, key), key, path)
-    if "{text}" not in template.user:
-        raise UserError("the `user` template must contain {text}, where the passage goes", path=path)
+    for key in ("user", "tone"):
+        if "{text}" not in getattr(template, key):
+            raise UserError(f"the `{key}` template must contain {{text}}, where the passage goes", path=path)
     return template
 
 
@@ -85,10 +98,27 @@ def _check_placeholders(text: str, key: str, path: Path) -> None:
 
 
 def parse_reply(reply: str) -> tuple[str, str]:
-    """(tone, paraphrase): a first line `Tone: X` is taken off; no such line gives tone ""."""
-    text = reply.strip()
-    first, _, rest = text.partition("\n")
-    match = TONE_LINE.match(first)
-    if match:
-        return match["tone"].strip(), rest.strip()
-    return "", text
+    """(tone, paraphrase): a `Tone: X` line is taken off the start of the reply, or else off its end
+    (where some models put it); no such line gives tone ""."""
+    lines = reply.strip().split("\n")
+    for index in (0, len(lines) - 1):
+        match = TONE_LINE.match(lines[index])
+        if match and len(lines) > 1:
+            rest = lines[index + 1:] if index == 0 else lines[:index]
+            return match["tone"].strip(), "\n".join(rest).strip()
+    return "", reply.strip()
+
+
+# "The tone of this passage is calm.", "Tone: calm", "**Calm**" -> "calm"
+_TONE_PREAMBLE = regex.compile(r"^\W*(?:the\s+)?(?:overall\s+)?tone(?:\s+of\s+(?:this|the)\s+(?:passage|text))?"
+                               r"(?:\s+is|\s*[:\-])\s*", regex.IGNORECASE)
+
+
+def parse_tone_answer(answer: str) -> str:
+    """The tone word(s) in an answer to the tone question: its first line, without a "The tone is"
+    preamble, up to the first sentence break, at most three words ("" when there are none)."""
+    first = answer.strip().split("\n", 1)[0]
+    first = _TONE_PREAMBLE.sub("", first)
+    first = regex.split(r"[.;,!?(]", first, maxsplit=1)[0]
+    words = regex.findall(r"[\p{L}][\p{L}'-]*", first)
+    return " ".join(words[:3])

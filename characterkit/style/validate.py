@@ -3,8 +3,8 @@
     rules = ValidationRules(extra_phrases=["As requested"])
     reason = check_paraphrase(original, paraphrase, rules)    # None when it passes
 
-Reasons, checked in this order: empty, refusal, talks_about_task, extra_paragraphs, identical,
-too_short, too_long.
+Reasons, checked in this order: empty, refusal, talks_about_task, invented_dialogue, extra_paragraphs,
+identical, too_short, too_long.
 """
 
 from __future__ import annotations
@@ -27,7 +27,11 @@ REFUSAL = regex.compile(
     r"^\W*(?:I'm sorry|I am sorry|Sorry,|I cannot|I can't|I can not|I'm unable|I am unable|I won't|"
     r"As an AI|I apologi[sz]e)", regex.IGNORECASE)
 
-REASONS = ("empty", "refusal", "talks_about_task", "extra_paragraphs", "identical", "too_short", "too_long")
+# A quotation of two words or more, in straight or curly quotes.
+QUOTATION = regex.compile(r'["\u201c][^"\u201c\u201d]*\w+\W+\w+[^"\u201c\u201d]*["\u201d]')
+
+REASONS = ("empty", "refusal", "talks_about_task", "invented_dialogue", "extra_paragraphs", "identical", "too_short",
+           "too_long")
 
 
 @dataclass
@@ -57,6 +61,8 @@ def check_paraphrase(original: str, paraphrase: str, rules: ValidationRules) -> 
         return "refusal"
     if any(phrase in text and phrase not in original for phrase in rules.phrases):
         return "talks_about_task"
+    if QUOTATION.search(text) and not QUOTATION.search(original):
+        return "invented_dialogue"  # small models put words in people's mouths; narration must stay narration
     if _paragraphs(text) > _paragraphs(original):
         return "extra_paragraphs"
     if _normalised(text) == _normalised(original):

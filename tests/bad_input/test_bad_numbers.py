@@ -107,7 +107,9 @@ RANGES = [
     Case("style --min-ratio 3", [*STYLE, "--min-ratio", "3"], err="--min-ratio"),
     Case("style --val-ratio 1", [*STYLE, "--val-ratio", "1"], err="--val-ratio"),
     Case("style --base-url ftp://x", [*STYLE, "--base-url", "ftp://x"], err="--base-url"),
-    Case("style --backend local (no model)", [*STYLE, "--backend", "local"], err="needs --model"),
+    # (no --model with --backend local is not an error: SmolLM2 is the default, installed on first use)
+    Case("style --backend local --model nosuch", [*STYLE, "--backend", "local", "--model", "nosuch"],
+         err="model 'nosuch' not found"),
     Case("synth --sample 0", [*SYNTH, "--sample", "0"], err="--sample"),
     Case("synth --near-duplicate 0", [*SYNTH, "--near-duplicate", "0"], err="--near-duplicate"),
     Case("synth --min-chars -1", [*SYNTH, "--min-chars", "-1"], err="--min-chars"),

@@ -58,3 +58,15 @@ def test_a_request_the_server_rejects_is_not_retried():
     result, backend = run([RequestRejected("HTTP 400: prompt too long"), Completion(GOOD)])
     assert result["status"] == "skipped" and result["reason"] == "rejected_by_server"
     assert "prompt too long" in result["detail"] and len(backend.seeds) == 1
+
+
+def test_a_reply_without_a_tone_line_gets_the_tone_asked_separately():
+    result, backend = run([Completion(GOOD.split("\n", 1)[1], 50, 20), Completion("The tone is eerie.", 30, 4)])
+    assert result["status"] == "ok" and result["tone"] == "eerie" and result["tone_asked"] is True
+    assert (result["prompt_tokens"], result["completion_tokens"]) == (80, 24)
+    assert len(backend.seeds) == 2
+
+
+def test_a_reply_with_a_tone_line_asks_nothing_more():
+    result, backend = run([Completion(GOOD)])
+    assert result["tone"] == "eerie" and "tone_asked" not in result and len(backend.seeds) == 1

@@ -53,3 +53,31 @@ def test_an_unknown_preset_lists_the_presets():
 ])
 def test_the_tone_line_is_taken_off_the_reply(reply, tone, text):
     assert parse_reply(reply) == (tone, text)
+
+
+@pytest.mark.parametrize("reply, tone, text", [
+    ("The sea was still.\nTone: Calm", "Calm", "The sea was still."),  # some models put it last
+    ("Tone: Calm", "", "Tone: Calm"),  # a tone line alone is no paraphrase: validation rejects it
+])
+def test_a_tone_line_at_the_end_is_taken_off_too(reply, tone, text):
+    assert parse_reply(reply) == (tone, text)
+
+
+@pytest.mark.parametrize("answer, tone", [
+    ("Melancholic.", "Melancholic"),
+    ("The tone of this passage is calm and reflective.", "calm and reflective"),
+    ("Tone: **Eerie**\nThe fog hides everything.", "Eerie"),
+    ("Nostalgic, with a hint of hope", "Nostalgic"),
+    ("", ""),
+])
+def test_the_separate_tone_answer_is_cut_to_its_words(answer, tone):
+    from characterkit.style.prompts import parse_tone_answer
+
+    assert parse_tone_answer(answer) == tone
+
+
+def test_a_template_tone_question_must_contain_the_passage(tmp_path):
+    path = tmp_path / "t.yaml"
+    path.write_text("user: 'Rewrite: {text}'\ntone: 'Which tone?'\n")
+    with pytest.raises(UserError, match="the `tone` template must contain {text}"):
+        load_template(str(path))

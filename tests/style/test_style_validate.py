@@ -17,6 +17,7 @@ GOOD = "The fog rolled in overnight, silently and with no warning, the way it do
     ("### Paraphrased Text\nThe fog rolled in overnight, silently, with no warning.", "talks_about_task"),
     ("The fog rolled in overnight. [Note: I kept the meaning.] It made no sound at all.", "talks_about_task"),
     ("Sure, the fog rolled in overnight, silently and with no warning, the way it does.", "talks_about_task"),
+    ('The fog rolled in overnight. "I have never seen such fog," she said, without a warning.', "invented_dialogue"),
     ("The fog rolled in overnight, silently.\n\nIt came with no warning, the way it does.", "extra_paragraphs"),
     (ORIGINAL.upper(), "identical"),
     ("Fog came.", "too_short"),
@@ -44,3 +45,9 @@ def test_ratios_and_phrases_are_configurable():
     assert check_paraphrase(ORIGINAL, "In summary, the fog came in the night without a sound.", rules) == "talks_about_task"
     with pytest.raises(UserError, match="--min-ratio"):
         ValidationRules(min_ratio=2.0, max_ratio=1.0)
+
+
+def test_dialogue_in_the_original_may_stay_dialogue():
+    original = '"The fog is coming," said Mara, and she lit the lamp early that night without a word.'
+    paraphrase = '“Fog\'s on its way,” Mara said, and she lit the lamp early that night, silently.'
+    assert check_paraphrase(original, paraphrase, ValidationRules()) is None
