@@ -26,7 +26,6 @@ from bench.common import CORPORA, save
 PLAY = "importance-of-being-earnest_pg844_2025-utf8.txt"
 NEIGHBOURS = 6
 K = 4
-MODEL = "SmolLM2-135M-Instruct"
 
 
 def _prepare(folder: Path) -> Path:
@@ -67,14 +66,9 @@ def _dense(model, tokenizer, texts: list[str]):
 
 
 def _model_folder() -> Path:
-    from characterkit import paths
+    from characterkit.models import ensure_installed
 
-    folder = paths.home() / "models" / MODEL
-    if not (folder / "config.json").is_file():
-        from characterkit.models import install_model  # the built-in model, installed on first use
-
-        install_model("smollm2")
-    return folder
+    return ensure_installed()  # the built-in SmolLM2, installed under the home's models/ on first use
 
 
 def _ttft(dataset: Path, queries, model_folder: Path) -> dict:
