@@ -67,6 +67,12 @@ class Attribution:
     confidence: float
     rule: str
     addressees: list[str] = field(default_factory=list)
+    detail: str = ""  # what else predicts this rule's errors (see calibrate.py): 'agree-1-s2', 'after'
+
+    @property
+    def key(self) -> str:
+        """The calibration key: the rule and its detail ('turn-taking:agree-1-s2')."""
+        return f"{self.rule}:{self.detail}" if self.detail else self.rule
 
 
 @dataclass
@@ -86,6 +92,7 @@ class _Evidence:
     pending: Tag | None = None  # a pronoun, description or shared alias for the scene to resolve
     addressees: list[Character] = field(default_factory=list)
     options: list[Character] = field(default_factory=list)  # the owners of a shared alias
+    detail: str = ""
 
 
 def attribute(text: str, quotes: list[Quote], paragraphs: list[Paragraph], cast: Cast) -> list[Attribution]:
@@ -138,7 +145,7 @@ def _public(e: _Evidence) -> Attribution:
     speaker = e.who.name if isinstance(e.who, Character) else None
     confidence = e.confidence if speaker else 0.0
     rule = e.rule if speaker else "unlisted" if isinstance(e.who, _Unlisted) else "unattributed"
-    return Attribution(speaker, round(confidence, 3), rule, [c.name for c in e.addressees])
+    return Attribution(speaker, round(confidence, 3), rule, [c.name for c in e.addressees], e.detail if speaker else "")
 
 
 def find_narrator(quotes: list[Quote], tags: list, cast: Cast) -> Character | None:
@@ -163,12 +170,14 @@ def _local_evidence(quote: Quote, around: Around, tag: Tag | None, cast: Cast, n
     if tag is not None and tag.kind == "name":
         owners = cast.resolve(tag.phrase)
         if len(owners) == 1:
+            e.detail = tag.where + ("" if cast.is_alias(tag.phrase) else "-partial")
             return _set(e, owners[0], "explicit")
         if not owners:
             return _set(e, _Unlisted(tag.phrase), "explicit")
         e.pending, e.options = tag, owners  # an alias two characters share: the scene chooses
         return e
     if tag is not None and tag.kind == "narrator":
+        e.detail = tag.where
         return _set(e, narrator or _Unlisted("I"), "narrator")
     if tag is not None and tag.kind == "descriptor":
         if _epithet_key(tag.phrase) in epithets:
@@ -270,13 +279,18 @@ def _attribute_scene(scene, text, quotes, evidence, cast, narrator) -> list[_Evi
     turns = _turns(scene, quotes)
     guesses = _forward(turns, text, quotes, final, cast, narrator)
     anchors = [t for t, g in enumerate(guesses) if g.rule not in ("turn-taking", "unattributed")]
+    voices = len({id(guesses[t].who) for t in anchors if guesses[t].who is not None})
+    crowd = "s3" if voices >= 3 else "s2"  # three or more voices: alternation is much less sure
     for t, turn in enumerate(turns):
         guess = guesses[t] if t in anchors else _turn_taking(t, anchors, guesses, turns, final)
         for i in turn:  # a turn's quotes share its speaker unless their own tag names another
             if final[i].who is None:
                 rule = guess.rule if i == turn[0] or guess.rule == "turn-taking" else "same-paragraph"
                 confidence = CONFIDENCE["same-paragraph"] if rule == "same-paragraph" else guess.confidence
-                final[i] = _Evidence(guess.who, rule, min(confidence, guess.confidence), None, final[i].addressees)
+                detail = guess.rule if rule == "same-paragraph" else guess.detail
+                if rule in ("turn-taking", "addressed"):
+                    detail = f"{detail}-{crowd}" if detail else crowd
+                final[i] = _Evidence(guess.who, rule, min(confidence, guess.confidence), None, final[i].addressees, detail=detail)
     return [final[i] for i in scene]
 
 
@@ -288,6 +302,7 @@ class _Guess:
     rule: str = "unattributed"
     confidence: float = 0.0
     distance: int = 0
+    detail: str = ""
 
 
 def _forward(turns, text, quotes, final, cast, narrator) -> list[_Guess]:
@@ -304,7 +319,7 @@ def _forward(turns, text, quotes, final, cast, narrator) -> list[_Guess]:
                 final[i] = _resolve_tag(final[i], state, narrator, new_turn=i == turn[0])
         anchor = next((final[i] for i in turn if final[i].who is not None), None)
         if anchor is not None:
-            guess = _Guess(anchor.who, anchor.rule, anchor.confidence)
+            guess = _Guess(anchor.who, anchor.rule, anchor.confidence, detail=anchor.detail)
         else:
             guess = _alternate(state, guesses, _addressees(turn, final))
             called = _addressees(turns[t - 1], final) if t else []
@@ -343,10 +358,11 @@ def _turn_taking(t: int, anchors: list[int], guesses: list[_Guess], turns, final
     if not votes:
         return _Guess()
     if len(votes) == 2 and votes[0].who is votes[1].who:
-        return _Guess(votes[0].who, "turn-taking", TURN_TAKING["agree"], min(v.distance for v in votes))
+        distance = min(v.distance for v in votes)
+        return _Guess(votes[0].who, "turn-taking", TURN_TAKING["agree"], distance, f"agree-{min(distance, 3)}")
     nearest = min(votes, key=lambda v: v.distance)
     kind = ("disagree-" if len(votes) == 2 else "") + ("even" if nearest.distance % 2 == 0 else "odd")
-    return _Guess(nearest.who, "turn-taking", TURN_TAKING[kind], nearest.distance)
+    return _Guess(nearest.who, "turn-taking", TURN_TAKING[kind], nearest.distance, f"{kind}-{min(nearest.distance, 3)}")
 
 
 def _partner(who, t: int, anchors: list[int], guesses: list[_Guess], turns, final):
@@ -389,9 +405,10 @@ def _resolve_tag(e: _Evidence, state: _SceneState, narrator, new_turn: bool) -> 
     if new_turn and len(speakers) > 1 and speakers[0] is state.speakers[0]:
         speakers = speakers[1:]  # a new paragraph is a new speaker, as a rule
     mentioned = [c for c in state.mentioned[:6] if fits(c)]
-    for found in (fresh, called, speakers, mentioned):
+    for pool, found in zip(("fresh", "called", "speaker", "mentioned"), (fresh, called, speakers, mentioned)):
         if found:
             rule = "explicit-shared" if e.options else "anaphoric" if found is fresh and len(found) == 1 else "anaphoric-guess"
+            resolved.detail = f"{tag.kind}-{pool}-{min(len(found), 3)}"
             return _set(resolved, found[0], rule)
     return resolved
 

@@ -16,6 +16,7 @@ from typing import Iterator
 
 from characterkit.errors import UserError
 from characterkit.parse.novel.attribute import attribute
+from characterkit.parse.novel.calibrate import confidence
 from characterkit.parse.novel.cast import Cast, load_cast, scan_cast
 from characterkit.parse.novel.quotes import QUOTE_MARKS, Paragraph, Quote, find_quotes, split_paragraphs
 from characterkit.records import BREAK, DEFAULT_MIN_CONFIDENCE, NARRATION, SPEECH, Line
@@ -29,6 +30,7 @@ class SpokenQuote:
     speaker: str | None
     confidence: float
     rule: str
+    key: str = ""  # the calibration key (rule and detail): see calibrate.py
 
     def to_dict(self) -> dict:
         return {
@@ -52,7 +54,9 @@ def analyse(text: str, cast: Cast | None = None, paragraphs: list[Paragraph] | N
     quotes = find_quotes(text, paragraphs)
     if cast is None:
         cast = scan_cast(text, quotes, paragraphs)
-    spoken = [SpokenQuote(q, a.speaker, a.confidence, a.rule) for q, a in zip(quotes, attribute(text, quotes, paragraphs, cast))]
+    kind = "discovered" if cast.origin == "discovered" else "given"
+    spoken = [SpokenQuote(q, a.speaker, confidence(a.key, kind, a.confidence) if a.speaker else 0.0, a.rule, a.key)
+              for q, a in zip(quotes, attribute(text, quotes, paragraphs, cast))]
     if llm is not None and spoken:
         from characterkit.parse.novel.llm import ask_llm
 

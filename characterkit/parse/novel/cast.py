@@ -93,6 +93,10 @@ class Cast:
             return self._words.get(name_key(words[0]), [])
         return []
 
+    def is_alias(self, phrase: str) -> bool:
+        """Whether `phrase` is one of the listed spellings (not a part of one, nor a retitled one)."""
+        return name_key(phrase) in self._index
+
     def get(self, phrase: str) -> Character | None:
         """The one character `phrase` names, or None when it names nobody or is ambiguous."""
         found = self.resolve(phrase)

@@ -81,12 +81,18 @@ def score_novel(folder: Path, setting: str, min_confidence: float) -> dict:
     starts = [s.quote.start for s in spoken]
     target = Counter(g.speaker for g in gold).most_common(1)[0][0]
     counts = Counter()
+    records = []  # (key, cast kind, right, quote type, gold is target, confidence, our quote index)
     judged = set()
     for g in gold:
         i = bisect.bisect_right(starts, g.start + 2) - 1
         found = i >= 0 and any(s - 2 <= g.start <= e for s, e in spoken[i].quote.spans)
         predicted = mapping.get(spoken[i].speaker) if found and spoken[i].speaker else None
         right = predicted == g.speaker
+        key = spoken[i].key if found and spoken[i].speaker else "unattributed"
+        records.append((key, "given" if setting == "given" else "discovered", right, g.kind, g.speaker == target,
+                        spoken[i].confidence if found and spoken[i].speaker else 0.0, i if found else -1))
+        if not right:
+            counts[f"error_{error_class(g.kind, key, predicted)}"] += 1
         counts["gold"] += 1
         counts["found"] += found
         counts["right"] += right
@@ -100,7 +106,21 @@ def score_novel(folder: Path, setting: str, min_confidence: float) -> dict:
                 counts["kept_target"] += predicted == target
                 counts["kept_target_right"] += right and g.speaker == target
         counts["gold_target"] += g.speaker == target
-    return {"novel": folder.name, "setting": setting, "target": target, "cast": len(cast), **counts}
+    return {"novel": folder.name, "setting": setting, "target": target, "cast": len(cast), **counts, "records": records}
+
+
+ERROR_CLASSES = ("implicit", "anaphoric", "no-speaker", "narrator", "explicit-wrong")
+
+
+def error_class(kind: str, key: str, predicted) -> str:
+    """Which class a wrong attribution falls in (the classes of issue 13's error shares)."""
+    if predicted is None:
+        return "no-speaker"
+    if key.startswith("narrator"):
+        return "narrator"
+    if kind == "explicit":
+        return "explicit-wrong"
+    return "anaphoric" if kind == "anaphoric" else "implicit"
 
 
 def evaluate_attribution(pdnc_dir: str | Path, novels: list[str] | None = None, min_confidence: float | None = None,
@@ -122,7 +142,23 @@ def evaluate_attribution(pdnc_dir: str | Path, novels: list[str] | None = None, 
             if r["setting"] == setting:
                 total.update({k: v for k, v in r.items() if isinstance(v, int)})
         report["overall"][setting] = _figures({"novel": "overall", "setting": setting, **total})
+        records = [rec for r in rows if r["setting"] == setting for rec in r["records"]]
+        report.setdefault("rules", {})[setting] = rule_precision(records)
+        wrong = sum(total[f"error_{c}"] for c in ERROR_CLASSES)
+        report.setdefault("errors", {})[setting] = {c: {"quotes": total[f"error_{c}"], "share": _ratio(total[f"error_{c}"], wrong)}
+                                                    for c in ERROR_CLASSES}
     return report
+
+
+def rule_precision(records) -> dict:
+    """{rule: {quotes, precision}} over the gold quotes each rule decided (records of score_novel)."""
+    counts: dict[str, Counter] = {}
+    for key, _kind, right, *_ in records:
+        cell = counts.setdefault(key.partition(":")[0], Counter())
+        cell["n"] += 1
+        cell["right"] += right
+    return {rule: {"quotes": c["n"], "precision": _ratio(c["right"], c["n"])}
+            for rule, c in sorted(counts.items(), key=lambda kv: -kv[1]["n"])}
 
 
 def _novel_folders(root: Path, novels: list[str] | None) -> list[Path]:
@@ -173,6 +209,12 @@ def format_report(report: dict) -> str:
         cells = " ".join(f"{_cell(row[c]):>11}" for c in columns)
         lines.append(f"{row['novel'][:28]:28} {row['setting']:10} {cells}")
     lines.append(f"kept = attributed with confidence >= {report['min_confidence']}; target = each novel's main speaker")
+    for setting, rules in report.get("rules", {}).items():
+        cells = ", ".join(f"{rule} {r['precision']:.3f} ({r['quotes']})" for rule, r in rules.items() if r["precision"] is not None)
+        lines.append(f"precision by rule, cast {setting}: {cells}")
+        errors = report["errors"][setting]
+        lines.append(f"errors by class, cast {setting}: " + ", ".join(
+            f"{c} {e['quotes']} ({_cell(e['share'])})" for c, e in errors.items()))
     return "\n".join(lines)
 
 

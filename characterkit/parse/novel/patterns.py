@@ -235,6 +235,7 @@ def quote_tag(around) -> Tag | None:
     for gap in around.gaps:
         tag = speech_tag(gap)
         if tag:
+            tag.where = "gap"
             return tag
     return speech_tag(around.after, around.before)
 
