@@ -32,7 +32,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from characterkit.parse.novel.cast import Cast, Character
-from characterkit.parse.novel.patterns import (NAME, SENTENCE_END, Tag, description_head, narrator_name, quote_tag,
+from characterkit.parse.novel.patterns import (NAME, NARRATOR, SENTENCE_END, Tag, description_head, narrator_name, quote_tag,
                                               vocative_names)
 from characterkit.parse.novel.quotes import Around, Paragraph, Quote, narration_around
 
@@ -151,7 +151,10 @@ def _public(e: _Evidence) -> Attribution:
 def find_narrator(quotes: list[Quote], tags: list, cast: Cast) -> Character | None:
     """In a first-person book, the cast member the narrator is (see patterns.narrator_name)."""
     name = narrator_name([q.text for q in quotes], tags)
-    return cast.get(name) if name else None
+    if not name:
+        return None
+    return cast.get(name) or cast.get(NARRATOR)  # a cast file may list the narrator as 'Narrator'
+
 
 
 def vocatives(quote_text: str, cast: Cast) -> list[Character]:

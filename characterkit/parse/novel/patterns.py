@@ -22,7 +22,15 @@ ventured concluded proceeded submitted subjoined ejaculated blustered whimpered 
 spoke quoth called wailed moaned breathed counselled warned begged implored entreated commanded
 ordered announced observed mused reflected cackled demurred cautioned blubbered lisped simpered
 giggled jeered scoffed
-adding
+cooed uttered purred crowed croaked barked snarled grunted squeaked squealed piped chirped trilled
+howled wept bellowed hollered rasped wheezed mumbled babbled prattled gushed sang chanted intoned
+recited mimicked mocked teased scolded chided reproached rebuked reproved retorted countered
+confessed conceded allowed owned granted acknowledged affirmed asserted maintained contended
+argued reasoned hazarded guessed supposed conjectured surmised wondered queried questioned
+cried greeted hailed accosted addressed informed told assured reminded advised instructed
+directed explained recounted related remonstrated expostulated exploded burst shrilled stormed
+fumed raged grumbled complained lamented bewailed sniffed snorted scoffed huffed puffed
+adding saying replying answering crying continuing exclaiming asking murmuring whispering
 """.split()
 SPEECH_PHRASES = ["went on", "broke in", "put in", "struck in", "chimed in", "cried out", "called out"]
 
@@ -37,6 +45,8 @@ TITLES = {
     "duke": "M", "duchess": "F", "king": "M", "queen": "F", "prince": "M", "princess": "F",
     "rev": "M", "reverend": "M", "squire": "M", "dame": "F", "granny": "F",
 }
+# Titles that only ever stand before a name: alone they name nobody.
+HONORIFICS = {"mr", "mrs", "ms", "miss", "mister", "dr", "mme", "mlle", "messrs", "capt", "col", "rev", "prof", "st"}
 PRONOUNS = {"he": "M", "him": "M", "his": "M", "himself": "M", "she": "F", "her": "F", "hers": "F", "herself": "F"}
 
 # Nouns that describe a person ("the old man said", "cried his wife"), with the gender they imply.
@@ -99,8 +109,14 @@ SPEECH_VERB = re.compile(rf"\b{_VERB}")
 _AUXILIARY = r"(?:\s+(?:could|would|did|had|was|were|not|help|began|to|then|soon|at\s+once|presently)){0,4}"
 _SUBJECT_OF_VERB = re.compile(rf"(?<=[a-z] )(?P<subject>{NAME})(?:,\s+[a-z][^,;\"“”]{{0,60}},)?{_AUXILIARY}\s+{_ADVERB}{_VERB}$")
 
-_NOT_NAMES = {"I", "The", "A", "An", "It", "This", "That", "There", "Then", "But", "And", "Oh", "Yes", "No", "Well",
-              "Nobody", "Everybody", "Somebody", "Anybody", "Everyone", "Someone", "Nothing", "All", "Both", "Each"}
+# Words that open sentences and are never a speaker's name: 'After an impressive pause he said'.
+_NOT_NAMES = set("""I The A An It This That These Those There Then But And Or Nor So Yet For Oh Ah O Yes No Well
+Nobody Everybody Somebody Anybody Everyone Someone Nothing All Both Each Either Neither After Before When
+While As Once Since Until Till If Though Although Because Unless Whereupon Whereat Her His Him He She They
+Them Their We Us Our You Your My Me What Why How Where Who Whom Whose Which Here Now Presently Soon
+Still Again Meanwhile Suddenly At In On Upon With Without By From Into Only Even Just Perhaps Indeed
+Some Many Most Such Several Another Other One Two Three Every Any Not Never Also Thus Hence Accordingly
+Afterwards Instantly Immediately Finally Lastly First Next Hereupon Thereupon Turning Looking Seeing""".split())
 
 
 @dataclass
@@ -163,6 +179,10 @@ def _tag(subject: str, where: str) -> Tag | None:
         return Tag("narrator", subject, "", where)
     if lower in ("he", "she"):
         return Tag("pronoun", lower, PRONOUNS[lower], where)
+    words = subject.split()
+    while len(words) > 2 and words[-1].endswith("ly") and words[-1].islower() and words[-1] not in PERSON_NOUNS:
+        words = words[:-1]  # 'said the old man mildly': the adverb is no part of the person
+    subject = " ".join(words)
     first = subject.split()[0]
     if first.islower() and subject.split()[-1].islower():
         noun = description_head(subject).split()[-1]
@@ -170,8 +190,13 @@ def _tag(subject: str, where: str) -> Tag | None:
         return Tag("descriptor", subject, PERSON_NOUNS.get(noun, "?"), where)
     if first.islower():
         subject = subject.split(None, 1)[1]  # "poor Jo" -> "Jo"
-    name = strip_article(subject)
-    if name in _NOT_NAMES or not name[:1].isupper():
+    words = strip_article(subject).split()
+    while words and words[0] in _NOT_NAMES:  # 'Then Jo' -> 'Jo'; 'After' -> nobody
+        words = words[1:]
+    name = " ".join(words)
+    if not name[:1].isupper():
+        return None
+    if name.rstrip(".").lower() in HONORIFICS:  # a bare 'Mr' or 'Mrs' names nobody ('the Queen' does)
         return None
     return Tag("name", name, title_gender(name), where)
 
@@ -240,6 +265,9 @@ def quote_tag(around) -> Tag | None:
     return speech_tag(around.after, around.before)
 
 
+NARRATOR = "Narrator"  # the first-person narrator's name when the quotes never call them anything
+
+
 def narrator_name(quote_texts: list[str], tags: list) -> str | None:
     """In a first-person book (three `I said` tags or more), the name the quotes next to the
     narrator's own call someone by most often: who the narrator is ('Watson'). None otherwise."""
@@ -251,5 +279,8 @@ def narrator_name(quote_texts: list[str], tags: list) -> str | None:
         for j in (i - 1, i + 1):
             if 0 <= j < len(quote_texts) and j not in mine:
                 called.update(vocative_names(quote_texts[j]))
+    for name in list(called):
+        if name.split()[0] in _NOT_NAMES:  # an interjection ('What, ...') is nobody's name
+            del called[name]
     name, count = called.most_common(1)[0] if called else ("", 0)
-    return name if count >= 2 else None
+    return name if count >= 2 else NARRATOR
