@@ -332,7 +332,7 @@ def quotes_cmd(novel, cast, jsonl, use_llm, llm):
 @click.option("--setting", "settings", multiple=True, type=click.Choice(["given", "discovered"]),
               help="Score with PDNC's cast given, or discovered from the text (repeatable; default: both).")
 @click.option("--min-confidence", default=None, type=float,
-              help="Lines kept for training are attributed at or above this (default: the novel default, 0.75).")
+              help="Lines kept for training are attributed at or above this (default: the novel default, 0.9).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON instead of a table.")
 def eval_attribution_cmd(pdnc_dir, novels, settings, min_confidence, as_json):
     """Score quotation attribution on PDNC novels: overall, per quote type, and the kept lines."""

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-# Novel attributions at or above this confidence were right about 94% of the time on PDNC (12 novels,
-# cast given), so `prepare dialogue --min-confidence` defaults to it. Transcript lines are certain (1.0).
-DEFAULT_MIN_CONFIDENCE = 0.75
+# A novel attribution's confidence is the precision its rule and details measured on PDNC
+# (parse/novel/calibrate.py); kept at 0.9, lines were ~97% right on novels left out of the fit
+# (leave-one-novel-out), so `prepare dialogue --min-confidence` defaults to it. Transcript lines are certain (1.0).
+DEFAULT_MIN_CONFIDENCE = 0.9
 
 SPEECH = "speech"
 NARRATION = "narration"

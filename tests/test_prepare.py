@@ -10,6 +10,7 @@ import pytest
 
 from characterkit.cli import main
 from characterkit.data import sample_transcript_path
+from characterkit.records import DEFAULT_MIN_CONFIDENCE
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -187,7 +188,7 @@ def test_a_novel_with_a_cast_file_resolves_aliases_and_keeps_sure_lines(tmp_path
     assert "Mind the third step, It is loose." in replies or any("third step" in r for r in replies)
     assert all("Good morning" not in r for r in replies)  # Tobias's line is never put in her mouth
     report = json.loads((tmp_path / "ds" / "report.json").read_text())
-    assert report["settings"]["min_confidence"] == 0.75 and report["sources"][0]["format"] == "novel"
+    assert report["settings"]["min_confidence"] == DEFAULT_MIN_CONFIDENCE and report["sources"][0]["format"] == "novel"
 
 
 def test_every_export_the_summary_lists_is_accepted_by_formats(tmp_path, capsys):
