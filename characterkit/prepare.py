@@ -41,8 +41,8 @@ def prepare_dialogue(settings: DialogueSettings) -> dict:
         drops = DropCounter()
         for source in parsed:
             drops.update(source.drops)
-        written = Counter()
-        samples = _samples(settings, spool, table, set(characters), drops, written)
+        written, context = Counter(), Counter()  # context: turns of the kept samples' windows, by kind
+        samples = _samples(settings, spool, table, set(characters), drops, written, context)
         export_notes = Counter()
         with atomic.replace_dir(folder) as tmp:
             exports = export_samples(samples, tmp, name, settings.formats, notes=export_notes,
@@ -56,6 +56,7 @@ def prepare_dialogue(settings: DialogueSettings) -> dict:
                 "speakers": table.to_dict(),
                 "samples": {"total": sum(written.values()), **_by_split_and_character(written)},
                 "drops": drops.as_dict(),
+                "context": dict(context),  # unattributed_speech: speech turns shown without a name (under the cut-off)
                 "exports": relative_files(exports, tmp),
                 "memory": {"file": MEMORY_FILE, "lines": memory_lines},
                 "export_notes": dict(export_notes),  # e.g. opening_turn_added: replies that open a scene
@@ -98,7 +99,7 @@ def _parse_sources(settings: DialogueSettings, spool) -> tuple:
 
 
 def _samples(settings: DialogueSettings, spool, speakers, characters: set[str], drops: DropCounter,
-             written: Counter) -> Iterator[Sample]:
+             written: Counter, context: Counter) -> Iterator[Sample]:
     """The second pass: every kept sample with its split, counting drops and writes as it goes."""
     keep = SampleFilter(min_words=settings.min_words)
     for section in range(len(spool)):  # one per source: the context window starts empty in each
@@ -111,6 +112,7 @@ def _samples(settings: DialogueSettings, spool, speakers, characters: set[str], 
                 continue
             item.split = assign_split(item.id, settings.val_ratio, settings.seed)
             written[(item.split, item.character)] += 1
+            context["unattributed_speech"] += item.meta.get("unattributed_context", 0)
             yield item
 
 

@@ -29,7 +29,7 @@ from characterkit.parse.inline import inline_tag, parse_inline
 from characterkit.parse.novel import dialogue_line, parse_novel
 from characterkit.parse.ownline import ownline_tag, parse_ownline
 from characterkit.parse.speakers import Speaker, SpeakerTable, speaker_key
-from characterkit.records import BREAK, SPEECH, Line
+from characterkit.records import BREAK, DEFAULT_MIN_CONFIDENCE, SPEECH, Line
 
 Parser = Callable[[SourceLines, ParseOptions, str, Counter], Iterator[Line]]
 
@@ -178,7 +178,7 @@ def scan_speakers(sources: str | os.PathLike | Iterable, fmt: str = "auto", **op
         spoken = 0
         for line in raw:
             if line.kind == SPEECH and line.speaker is not None:  # a novel's unattributed quote has none
-                table.add(line.speaker, source, line.lineno)
+                table.add(line.speaker, source, line.lineno, kept=int(line.confidence >= DEFAULT_MIN_CONFIDENCE))
                 spoken += 1
         if not spoken:
             raise _no_tags(source, table.formats[source])

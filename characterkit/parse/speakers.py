@@ -27,6 +27,7 @@ class Speaker:
 
     key: str
     lines: int = 0
+    kept: int = 0  # lines attributed at or above the cut-off (all of them, outside novels)
     source: str = ""
     first_lineno: int = 0
     spellings: Counter = field(default_factory=Counter)
@@ -55,8 +56,9 @@ class SpeakerTable:
         key = speaker_key(name)
         return self._alias_of.get(key, key)
 
-    def add(self, name: str, source: str = "", lineno: int = 0, lines: int = 1) -> None:
-        """Count `lines` lines spoken by `name` (as spelled in the source), the first at `lineno`."""
+    def add(self, name: str, source: str = "", lineno: int = 0, lines: int = 1, kept: int | None = None) -> None:
+        """Count `lines` lines spoken by `name` (as spelled in the source), the first at `lineno`;
+        `kept` of them clear the confidence cut-off (default: all)."""
         key = self._keys.get(name)
         if key is None:
             key = self._keys[name] = self.key(name)
@@ -64,6 +66,7 @@ class SpeakerTable:
         if speaker is None:
             speaker = self._speakers[key] = Speaker(key, source=source, first_lineno=lineno)
         speaker.lines += lines
+        speaker.kept += lines if kept is None else kept
         speaker.spellings[name] += lines
         self._names.pop(key, None)
 
@@ -130,7 +133,7 @@ class SpeakerTable:
 
     def rows(self) -> list[dict]:
         """One dict per speaker, most lines first: name, lines, first_seen, spellings."""
-        return [{"name": self.display(s.key), "lines": s.lines, "first_seen": f"{s.source}:{s.first_lineno}" if s.source else f"line {s.first_lineno}",
+        return [{"name": self.display(s.key), "lines": s.lines, "kept": s.kept, "first_seen": f"{s.source}:{s.first_lineno}" if s.source else f"line {s.first_lineno}",
                  "spellings": dict(s.spellings.most_common())} for s in self]
 
     def report(self) -> dict:
@@ -143,12 +146,12 @@ class SpeakerTable:
         are several)."""
         names = {source: os.path.basename(source) or source for source in self.formats}
         several = len(names) > 1
-        rows = [(self.display(s.key), str(s.lines),
+        rows = [(self.display(s.key), str(s.lines), str(s.kept),
                  f"{names.get(s.source, s.source)}:{s.first_lineno}" if several and s.source else f"line {s.first_lineno}")
                 for s in self]
-        header = ("speaker", "lines", "first seen")
-        widths = [max(len(row[i]) for row in [header, *rows]) for i in range(3)]
-        fmt = f"{{:<{widths[0]}}}  {{:>{widths[1]}}}  {{}}"
+        header = ("speaker", "lines", "kept", "first seen")  # kept: at or above the confidence cut-off
+        widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
+        fmt = f"{{:<{widths[0]}}}  {{:>{widths[1]}}}  {{:>{widths[2]}}}  {{}}"
         sources = [f"{names[source]}: read as {fmt_name}" for source, fmt_name in self.formats.items()]
         return "\n".join([*sources, *[fmt.format(*row) for row in [header, *rows]]])
 

@@ -31,12 +31,17 @@ def build_samples(lines: Iterable[Line], characters: set[str], rounds: int = 5, 
     The context is the last `rounds` turns before the line (narration included), reset at breaks;
     the character's own earlier lines stay in the context, as in a real conversation. A target line
     attributed with confidence below `min_confidence` yields Drop("uncertain") but still enters the
-    context of later lines (it was said; we just are not sure by whom).
+    context of later lines (it was said; we just are not sure by whom). Context is honest: a speech
+    line names its speaker only when its attribution clears `min_confidence`; below that it enters
+    as unattributed speech, its words in quotation marks with no name (`"You had better go."`), as a
+    novel prints it, and `meta["unattributed_context"]` counts such turns in each sample.
     """
     window: deque[Turn] = deque(maxlen=rounds)
+    unsure: deque[bool] = deque(maxlen=rounds)  # beside `window`: which turns are unattributed speech
     for line in lines:
         if line.kind == BREAK:
             window.clear()
+            unsure.clear()
             continue
         if line.kind == SPEECH and line.speaker in characters:
             if line.confidence < min_confidence:
@@ -49,11 +54,14 @@ def build_samples(lines: Iterable[Line], characters: set[str], rounds: int = 5, 
                     reply=line.text,
                     persona=persona,
                     source=line.source,
-                    meta={"lineno": line.lineno},
+                    meta={"lineno": line.lineno, "unattributed_context": sum(unsure)},
                 )
-        speaker = line.speaker if line.kind == SPEECH else None
-        if line.kind in (SPEECH, NARRATION):
-            window.append(Turn(speaker, line.text))
+        if line.kind == SPEECH and (line.speaker is None or line.confidence < min_confidence):
+            window.append(Turn(None, f'"{line.text}"'))  # said, but by whom we are not sure enough to say
+            unsure.append(True)
+        elif line.kind in (SPEECH, NARRATION):
+            window.append(Turn(line.speaker if line.kind == SPEECH else None, line.text))
+            unsure.append(False)
 
 
 def within_reach(lines: Iterable[Line], is_character: Callable[[str], bool], rounds: int = 5) -> Iterator[Line]:

@@ -28,7 +28,9 @@ def test_uncertain_target_is_dropped_but_stays_in_context():
     lines = [speech("A", "one"), Line("Bob", "maybe me", SPEECH, "n.txt", 2, confidence=0.4), speech("Bob", "surely me")]
     out = list(build_samples(lines, {"Bob"}, rounds=5, min_confidence=0.5))
     assert isinstance(out[0], Drop) and out[0].reason == "uncertain"
-    assert isinstance(out[1], Sample) and out[1].context[-1] == Turn("Bob", "maybe me")
+    # it stays in the context as speech nobody is named for: the cut-off decides who is named
+    assert isinstance(out[1], Sample) and out[1].context[-1] == Turn(None, '"maybe me"')
+    assert out[1].meta["unattributed_context"] == 1
 
 
 def test_filter_names_its_reasons():

@@ -17,6 +17,8 @@ from typing import Iterator
 from characterkit.errors import UserError
 from characterkit.parse.novel.attribute import attribute
 from characterkit.parse.novel.calibrate import confidence
+from characterkit.parse.novel.matter import blank_matter, plain
+from characterkit.parse.novel.patterns import speech_tag
 from characterkit.parse.novel.cast import Cast, load_cast, scan_cast
 from characterkit.parse.novel.quotes import QUOTE_MARKS, Paragraph, Quote, find_quotes, split_paragraphs
 from characterkit.records import BREAK, DEFAULT_MIN_CONFIDENCE, NARRATION, SPEECH, Line
@@ -36,7 +38,7 @@ class SpokenQuote:
         return {
             "start": self.quote.start,
             "end": self.quote.end,
-            "text": self.quote.text,
+            "text": plain(self.quote.text),
             "speaker": self.speaker,
             "confidence": self.confidence,
             "rule": self.rule,
@@ -44,14 +46,18 @@ class SpokenQuote:
 
 
 def analyse(text: str, cast: Cast | None = None, paragraphs: list[Paragraph] | None = None, llm=None,
-            concurrency: int = 4):
+            concurrency: int = 4, drops=None):
     """Every quotation of `text` with its speaker; the cast is discovered when not given.
 
+    `drops` (a Counter) counts the front and back matter blanked (see matter.py).
     `llm`: an open characterkit.llm Backend to ask about the quotes the rules leave under
     DEFAULT_MIN_CONFIDENCE (see llm.py), `concurrency` requests at a time; None: rules only.
     """
     paragraphs = paragraphs if paragraphs is not None else split_paragraphs(text)
-    quotes = find_quotes(text, paragraphs)
+    prose, blanked = blank_matter(text)  # captions, contents, footnotes: never speech
+    if drops is not None:
+        drops.update(blanked)
+    quotes = find_quotes(prose, paragraphs)
     if cast is None:
         cast = scan_cast(text, quotes, paragraphs)
     kind = "discovered" if cast.origin == "discovered" else "given"
@@ -64,7 +70,8 @@ def analyse(text: str, cast: Cast | None = None, paragraphs: list[Paragraph] | N
     return spoken, cast
 
 
-def novel_lines(text: str, source: str = "", cast: Cast | None = None, linenos: list[int] | None = None) -> Iterator[Line]:
+def novel_lines(text: str, source: str = "", cast: Cast | None = None, linenos: list[int] | None = None,
+                drops=None) -> Iterator[Line]:
     """The novel as Lines in text order: SPEECH per quotation (speaker None when unattributed,
     with its confidence), NARRATION for the text between quotations (paragraph by paragraph, the
     speech tags inside a broken quotation left out), BREAK for chapter headings and scene breaks.
@@ -73,7 +80,7 @@ def novel_lines(text: str, source: str = "", cast: Cast | None = None, linenos: 
     such as a Gutenberg header, shift them); without it lines count from 1.
     """
     paragraphs = split_paragraphs(text)
-    spoken, _ = analyse(text, cast, paragraphs)
+    spoken, _ = analyse(text, cast, paragraphs, drops=drops)
     line_starts = _line_starts(text, linenos)
     next_quote, cursor = 0, 0  # cursor: the end of the last quotation given out
     for index, para in enumerate(paragraphs):
@@ -83,19 +90,28 @@ def novel_lines(text: str, source: str = "", cast: Cast | None = None, linenos: 
         pos = max(para.start, cursor)  # a quotation may have run on into this paragraph
         while next_quote < len(spoken) and spoken[next_quote].quote.first_paragraph == index:
             item = spoken[next_quote]
-            yield from _narration(text, pos, item.quote.start, source, line_starts)
-            yield Line(item.speaker, item.quote.text, SPEECH, source, _lineno(line_starts, item.quote.start), item.confidence)
+            yield from _narration(text, pos, item.quote.start, source, line_starts, drops, after_quote=pos == cursor)
+            yield Line(item.speaker, plain(item.quote.text), SPEECH, source, _lineno(line_starts, item.quote.start), item.confidence)
             pos = cursor = item.quote.end
             next_quote += 1
-        yield from _narration(text, pos, para.end, source, line_starts)
+        yield from _narration(text, pos, para.end, source, line_starts, drops, after_quote=pos == cursor)
 
 
-def _narration(text: str, start: int, end: int, source: str, line_starts) -> Iterator[Line]:
+def _narration(text: str, start: int, end: int, source: str, line_starts, drops=None, after_quote=False) -> Iterator[Line]:
     if start >= end:
         return
-    words = " ".join(text[start:end].split()).strip(QUOTE_MARKS + " ")
+    words = plain(" ".join(text[start:end].split()).strip(QUOTE_MARKS + " "))
+    if after_quote and _bare_tag(words):  # 'said Jane.' says nothing without its quotation
+        if drops is not None:
+            drops["speech_tag"] += 1
+        return
     if any(ch.isalnum() for ch in words):
         yield Line(None, words, NARRATION, source, _lineno(line_starts, start))
+
+
+def _bare_tag(words: str) -> bool:
+    """Whether narration right after a quotation is only its speech tag ('said Jane.', 'she cried.')."""
+    return len(words.split()) <= 6 and words.rstrip()[-1:] in ".!?;,:" and speech_tag(" " + words) is not None
 
 
 def _line_starts(text: str, linenos: list[int] | None) -> tuple[list[int], list[int] | None]:
@@ -150,7 +166,7 @@ def parse_novel(lines, options, source: str, drops) -> Iterator[Line]:
     cast_file = getattr(options, "cast", None)
     cast = load_cast(cast_file) if cast_file else scan_cast(text).merged(options.aliases)
     spoke = False
-    for line in novel_lines(text, source, cast, [n for n, _ in numbered]):
+    for line in novel_lines(text, source, cast, [n for n, _ in numbered], drops=drops):
         spoke = spoke or line.kind == SPEECH
         if line.kind == NARRATION and not options.keep_narration:
             drops["narration"] += 1

@@ -8,10 +8,11 @@ that holds an uncertain quote goes to the model once, with the cast list, every 
 uncertain ones each character says. The reply is read line by line (`Q7: Name`); a name that is
 not in the cast is ignored, so the model can only choose among the cast, never invent a speaker.
 
-Confidence stays on the side of precision: the model's answer is not measured here (the
-literature puts an 8B model at ~0.89 on PDNC's non-explicit quotes with the cast given), so it
-becomes a kept line only when it agrees with the rules' own guess ('llm-agrees'); an answer alone
-('llm') stays below the default --min-confidence.
+Confidence stays on the side of precision: the model only chooses among the cast for quotes the
+rules left under the cut-off, and its word never lifts a quote over it (both 'llm-agrees', where it
+agrees with the rules' own guess, and 'llm' stay just under `below`). So the kept lines are the
+rules' own and their precision cannot fall; what the model changes is who the uncertain lines
+(context, `speakers`' all-lines count) are given to.
 """
 
 from __future__ import annotations
@@ -50,14 +51,15 @@ def ask_llm(text: str, paragraphs: list[Paragraph], spoken: list, cast: Cast, ba
             i = int(number)
             character = cast.get(name.strip("`*\"' ."))
             if i in window[2] and spoken[i].confidence < below and character is not None:
-                result[i] = _decided(spoken[i], character.name)
+                result[i] = _decided(spoken[i], character.name, below)
     return result
 
 
-def _decided(item, speaker: str):
+def _decided(item, speaker: str, below: float):
+    ceiling = round(max(0.0, below - 0.01), 3)  # under the cut-off whatever the model says
     if speaker == item.speaker:
-        return replace(item, confidence=max(item.confidence, LLM_AGREES), rule="llm-agrees")
-    return replace(item, speaker=speaker, confidence=LLM_ALONE, rule="llm")
+        return replace(item, confidence=min(max(item.confidence, LLM_AGREES), ceiling), rule="llm-agrees")
+    return replace(item, speaker=speaker, confidence=min(LLM_ALONE, ceiling), rule="llm")
 
 
 def _windows(paragraphs: list[Paragraph], spoken: list):

@@ -222,8 +222,26 @@ def _join_pieces(text: str, pieces: list[_Piece], paragraphs: list[Paragraph]) -
             quotes.append(Quote([span], piece.paragraph, piece.paragraph))
         previous = piece
     for quote in quotes:
-        quote.text = " ".join(" ".join(text[s:e].split()) for s, e in quote.spans)
+        quote.text = join_pieces([" ".join(text[s:e].split()) for s, e in quote.spans])
     return quotes
+
+
+# Words that start a new sentence when they follow a piece ending in a comma: 'as much,' + 'But how'.
+_SENTENCE_OPENERS = set("""But And Or So Yet Now Then Well Oh Ah No Yes What Why How Where When Who Which
+The This That These Those There It He She We They You My Our Your His Her Their Do Does Did Is Are Was
+Were Will Would Shall Should Can Could May Might Must Have Has Had If Let Pray Come Go Look Perhaps
+Indeed Nay Besides However Still""".split())
+
+
+def join_pieces(pieces: list[str]) -> str:
+    """The pieces of one quotation, its speech tags taken out, as well-formed sentences:
+    `"I suspected as much," said she, "But how..."` -> `I suspected as much. But how...`."""
+    out = ""
+    for piece in pieces:
+        if out and out[-1] in ",;" and piece.split(" ", 1)[0].strip("—-") in _SENTENCE_OPENERS:
+            out = out[:-1] + "."
+        out = f"{out} {piece}" if out else piece
+    return out
 
 
 def _second_speech_act(gap: str) -> bool:

@@ -43,11 +43,12 @@ def test_lines_in_text_order_with_breaks_narration_and_speech():
     assert kinds.count(BREAK) == 2
     speech = [line for line in lines if line.kind == SPEECH]
     assert [s.speaker for s in speech] == ["Mrs. Holloway", "Mara", "Mrs. Holloway", "Mara", "Mrs. Holloway", "Tobias"]
-    assert speech[1].text == "I could not sleep, The wind kept me awake."
+    assert speech[1].text == "I could not sleep. The wind kept me awake."  # the tag taken out: two sentences
     assert all(0 < s.confidence <= 1 for s in speech)
     # the speech tag between the pieces of one quote is not narration; the rest of the paragraph is
     narration = [line.text for line in lines if line.kind == NARRATION]
-    assert "said Mrs. Holloway, without turning round." in narration
+    # a paragraph's rest that is only the speech tag says nothing without its quotation: left out
+    assert "said Mrs. Holloway, without turning round." not in narration
     assert not any(text.startswith("Mara answered") for text in narration)
     assert lines[1].lineno == 3 and speech[0].lineno == 5 and lines[0].source == "novel.txt"
 

@@ -1,0 +1,42 @@
+"""What in a novel's file is never speech, and Gutenberg markup that is no part of the words.
+
+    blank_matter(text) -> (text, Counter)   the same length, with front/back matter blanked
+    plain(words) -> str                     '_italics_' -> 'italics'
+
+A list of illustrations quotes the book (`“I hope Mr. Bingley will like it”      6`), captions
+and footnotes sit in brackets (`[Illustration: ...]`, `[Footnote 3: ...]`, `[Transcriber's
+note: ...]`): none of it is said by anyone, so it is replaced by spaces before quotations are
+looked for. Offsets stay those of the text as read. The Counter says what was blanked, by kind.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+# A bracketed block of the edition, possibly over several lines: captions, footnotes, notes.
+_BRACKETED = re.compile(r"\[(?:Illustration|Footnote|Transcriber|Note|Sidenote|Editor|Errata)\b[^\]]{0,3000}\]", re.IGNORECASE)
+# A line of a table of contents or list of illustrations: words, a wide gap, a page number.
+_LISTING = re.compile(r"^[^\n]{1,100}?\S(?:[ \t]{4,}|[ \t]*\.{3,}[ \t.]*)(?:\d{1,4}|[ivxlcdm]{1,7})[ \t]*$", re.MULTILINE | re.IGNORECASE)
+# Gutenberg marks italics as _word_ (and sometimes bold as =word=): the marks are not text.
+_ITALICS = re.compile(r"(?<![\w_])_(?=\S)([^_\n]*?\S)_(?![\w_])|(?<![\w=])=(?=\S)([^=\n]*?\S)=(?![\w=])")
+
+
+def blank_matter(text: str) -> tuple[str, Counter]:
+    """`text` with front and back matter replaced by spaces (newlines kept), and what was blanked."""
+    counts: Counter = Counter()
+
+    def blank(kind):
+        def replace(m):
+            counts[kind] += 1
+            return re.sub(r"[^\n]", " ", m.group(0))
+        return replace
+
+    text = _BRACKETED.sub(blank("bracketed_matter"), text)
+    text = _LISTING.sub(blank("contents_line"), text)
+    return text, counts
+
+
+def plain(words: str) -> str:
+    """Words without Gutenberg's markup: '_did_ say' -> 'did say'."""
+    return _ITALICS.sub(lambda m: m.group(1) or m.group(2), words) if "_" in words or "=" in words else words
