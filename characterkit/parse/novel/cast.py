@@ -42,12 +42,36 @@ class Character:
             self.aliases.insert(0, self.name)
 
 
-class Cast:
-    """The characters of one book, looked up by any alias (see `name_key` for what is ignored)."""
+def default_nicknames() -> dict[str, list[str]]:
+    """{nickname (lower case): [formal names]} from characterkit/data/nicknames.yaml."""
+    import yaml
 
-    def __init__(self, characters: list[Character], origin: str = "discovered"):
+    if not _NICKNAMES:
+        table = yaml.safe_load((Path(__file__).resolve().parents[2] / "data" / "nicknames.yaml").read_text(encoding="utf-8"))
+        for formal, nicks in table.items():
+            for nick in nicks:
+                _NICKNAMES.setdefault(nick.lower(), []).append(formal)
+    return _NICKNAMES
+
+
+_NICKNAMES: dict[str, list[str]] = {}
+
+
+class Cast:
+    """The characters of one book, looked up by any alias (see `name_key` for what is ignored).
+
+    A single word nobody is listed under may be a nickname ('Lizzy'): it names the one character
+    one of its formal names ('Elizabeth') names, from the nicknames table plus `nicknames`
+    ({nick: formal}, a cast file's `nicknames:` key).
+    """
+
+    def __init__(self, characters: list[Character], origin: str = "discovered", nicknames: dict[str, str] | None = None):
         self.characters = list(characters)
         self.origin = origin  # 'discovered' or the cast file's path
+        self.extra_nicknames = dict(nicknames or {})
+        self.nicknames = {k: list(v) for k, v in default_nicknames().items()}
+        for nick, formal in self.extra_nicknames.items():
+            self.nicknames.setdefault(nick.lower(), []).insert(0, formal)
         self._index: dict[str, list[Character]] = defaultdict(list)
         self._words: dict[str, list[Character]] = defaultdict(list)  # 'charles' -> Charles Musgrove, ...
         for character in self.characters:
@@ -90,8 +114,16 @@ class Cast:
             if owners:
                 return owners
         if len(words) == 1:  # a first or family name the list only has inside longer names
-            return self._words.get(name_key(words[0]), [])
+            return self._words.get(name_key(words[0]), []) or self._nickname(words[0])
         return []
+
+    def _nickname(self, word: str) -> list[Character]:
+        """'Lizzy' -> the one character called Elizabeth (nobody when two could be)."""
+        owners: list[Character] = []
+        for formal in self.nicknames.get(word.lower(), []):
+            for character in self._index.get(name_key(formal)) or self._words.get(name_key(formal), []):
+                _add(owners, character)
+        return owners if len(owners) == 1 else []
 
     def is_alias(self, phrase: str) -> bool:
         """Whether `phrase` is one of the listed spellings (not a part of one, nor a retitled one)."""
@@ -110,7 +142,7 @@ class Cast:
         if not aliases:
             return self
         characters = [Character(c.name, list(c.aliases), c.gender, c.count) for c in self.characters]
-        merged = Cast(characters, self.origin)
+        merged = Cast(characters, self.origin, self.extra_nicknames)
         for alias, name in aliases.items():
             target, joining = merged.get(name), merged.get(alias)
             if target is None:
@@ -120,7 +152,7 @@ class Cast:
                 characters.remove(joining)
                 target.count += joining.count
             target.aliases.extend(a for a in ([alias] + (joining.aliases if joining else [])) if a not in target.aliases)
-            merged = Cast(characters, self.origin)
+            merged = Cast(characters, self.origin, self.extra_nicknames)
         return merged
 
     def find(self, name: str) -> Character:
@@ -154,11 +186,15 @@ def load_cast(path: str | Path) -> Cast:
     except yaml.YAMLError as e:
         line = e.problem_mark.line + 1 if getattr(e, "problem_mark", None) else None
         raise UserError(f"not valid YAML: {getattr(e, 'problem', e)}", path=path, line=line) from None
+    nicknames = {}
     if isinstance(rows, dict) and "characters" in rows:
+        nicknames = rows.get("nicknames") or {}
+        if not isinstance(nicknames, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in nicknames.items()):
+            raise UserError("'nicknames' must map each nickname to a name: {Lizzy: Elizabeth}", path=path)
         rows = rows["characters"]
     if not isinstance(rows, list) or not rows:
         raise UserError("a cast file is a list of characters, each with name, aliases and gender", path=path)
-    return Cast([_character_from_row(row, i, path) for i, row in enumerate(rows, 1)], origin=str(path))
+    return Cast([_character_from_row(row, i, path) for i, row in enumerate(rows, 1)], origin=str(path), nicknames=nicknames)
 
 
 def _character_from_row(row, number: int, path: Path) -> Character:
