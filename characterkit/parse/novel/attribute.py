@@ -32,7 +32,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from characterkit.parse.novel.cast import Cast, Character
-from characterkit.parse.novel.patterns import (NAME, NARRATOR, SENTENCE_END, Tag, description_head, narrator_name, quote_tag,
+from characterkit.parse.novel.patterns import (NAME, NARRATOR, SENTENCE_END, addressed_in_narration, Tag, description_head, narrator_name, quote_tag,
                                               vocative_names)
 from characterkit.parse.novel.quotes import Around, Paragraph, Quote, narration_around
 
@@ -170,6 +170,10 @@ def vocatives(quote_text: str, cast: Cast) -> list[Character]:
 def _local_evidence(quote: Quote, around: Around, tag: Tag | None, cast: Cast, narrator, epithets) -> _Evidence:
     """The evidence in the quote's own paragraph: its speech tag, vocatives, narration subject."""
     e = _Evidence(addressees=vocatives(quote.text, cast))
+    for name in addressed_in_narration(around.before[-200:] + " \n " + around.after[:150] + " \n ".join(around.gaps)):
+        character = cast.get(name)
+        if character is not None and character not in e.addressees and (tag is None or tag.kind != "name" or character not in cast.resolve(tag.phrase)):
+            e.addressees.append(character)
     if tag is not None and tag.kind == "name":
         owners = cast.resolve(tag.phrase)
         if len(owners) == 1:
@@ -312,7 +316,7 @@ def _forward(turns, text, quotes, final, cast, narrator) -> list[_Guess]:
     """Resolve pronoun tags against the scene so far, then guess the rest by alternation."""
     state = _SceneState()
     guesses: list[_Guess] = []
-    previous_end = quotes[turns[0][0]].start
+    previous_end = _scene_opening(text, quotes, turns[0][0])
     for t, turn in enumerate(turns):
         state.fresh = _names_in(text[previous_end : quotes[turn[0]].start], cast)
         state.named(state.fresh)
@@ -332,6 +336,20 @@ def _forward(turns, text, quotes, final, cast, narrator) -> list[_Guess]:
         state.called = _addressees(turn, final)
         guesses.append(guess)
     return guesses
+
+
+# How far back the narration that opens a scene is read for who is there ('Elinor and her
+# mother sat by the fire. "..." said she'): the people it names are the scene's first candidates.
+SCENE_OPENING = 800
+_HEADING_WORD = re.compile(r"\n\s*(?:CHAPTER|Chapter|BOOK|Book|PART|Part|STAVE)\b[^\n]*\n")
+
+
+def _scene_opening(text: str, quotes, first: int) -> int:
+    """Where the narration before a scene's first quote starts: after the previous quote and any
+    chapter heading, at most SCENE_OPENING characters back."""
+    start = max(quotes[first - 1].end if first else 0, quotes[first].start - SCENE_OPENING)
+    headings = list(_HEADING_WORD.finditer(text, start, quotes[first].start))
+    return headings[-1].end() if headings else start
 
 
 def _alternate(state: _SceneState, done: list[_Guess], addressees) -> _Guess:

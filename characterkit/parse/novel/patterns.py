@@ -255,6 +255,22 @@ def vocative_names(quote_text: str) -> list[str]:
     return names
 
 
+# `said to Ronny`, `turning to Mrs. Moore, said`, `he asked Adela`: who a speech is said to.
+_SAID_TO = re.compile(rf"\b(?:{_VERB}(?:\s+[a-z]+ly)?\s+to|(?:asked|asks|told|tells|answered|addressed|informed|assured|reminded|begged|"
+                      rf"implored|entreated|urged|warned|thanked|interrupted)|turning\s+to|turned\s+to)\s+(?P<name>{NAME})")
+
+
+def addressed_in_narration(narration: str) -> list[str]:
+    """The names the narration next to a quote says it is spoken to (`had said to Ronny:`)."""
+    names = []
+    for m in _SAID_TO.finditer(narration):
+        name = m.group("name")
+        words = strip_article(name).split()
+        if words and words[0] not in _NOT_NAMES and name[:1].isupper() and name.rstrip(".").lower() not in HONORIFICS:
+            names.append(" ".join(words))
+    return names
+
+
 def quote_tag(around) -> Tag | None:
     """The speech tag of one quote (a quotes.Around): in the narration between its pieces first."""
     for gap in around.gaps:
