@@ -125,3 +125,27 @@ def test_speakers_count_the_lines_kept_at_the_cut_off():
     ("explicit", "explicit:after", "A", "explicit-wrong")])
 def test_errors_fall_in_the_issue_classes(kind, key, predicted, cls):
     assert error_class(kind, key, predicted) == cls
+
+
+def _speakers(text, cast):
+    from characterkit.parse.novel.book import analyse
+
+    spoken, _ = analyse(text, cast)
+    return [(s.speaker, s.rule) for s in spoken]
+
+
+CAST = Cast([Character("Oswin Hale", ["Oswin"], "M"), Character("Mina Fenn", ["Mina"], "F"), Character("Tobias Crane", ["Tobias"], "M")])
+
+
+def test_the_narration_that_opens_a_scene_names_who_she_is():
+    text = ("CHAPTER I.\n\nMina Fenn came down the stairs with a lamp, and the house was cold and still.\n\n"
+            "\u201cIs anyone awake?\u201d she called.\n")
+    assert _speakers(text, CAST)[0][0] == "Mina Fenn"
+
+
+def test_an_addressee_named_in_narration_does_not_answer_himself():
+    text = ("Tobias looked at the window, and said to Oswin:\n\n\u201cThe snow is deep.\u201d\n\n"
+            "\u201cToo deep to walk,\u201d said Oswin.\n\n\u201cThen we wait.\u201d\n")
+    spoken = _speakers(text, CAST)
+    assert spoken[0][0] == "Tobias Crane" and spoken[1][0] == "Oswin Hale"
+    assert spoken[2][0] == "Tobias Crane"  # Oswin was spoken to; the turn goes back to Tobias
