@@ -15,7 +15,7 @@ def test_speakers_table_sorted_by_count(capsys):
     assert main(["speakers", str(path)]) == 0
     rows = capsys.readouterr().out.splitlines()
     assert rows[0] == f"{path.name}: read as inline"  # each file named once, with its format
-    assert rows[1].split() == ["speaker", "lines", "first", "seen"]
+    assert rows[1].split() == ["speaker", "lines", "kept", "first", "seen"]  # kept: lines at the cut-off
     counts = {row.split()[0]: int(row.split()[1]) for row in rows[2:]}
     assert counts == {"Mara": tag_count(path, "Mara"), "Tobias": tag_count(path, "Tobias")}
     assert list(counts.values()) == sorted(counts.values(), reverse=True)
