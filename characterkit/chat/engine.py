@@ -248,6 +248,17 @@ class ChatEngine:
             prompt, conv, dropped = self.build_prompt(history, message, settings.max_new_tokens)
             yield from self._stream_prompt(prompt, self.stop_strings(conv), settings, use_adapter, dropped)
 
+    def complete(self, prompt: str, stops: list[str], settings: GenerationSettings | None = None,
+                 use_adapter: bool = True) -> str:
+        """The whole completion of an already rendered `prompt`, cut at the first of `stops` or an
+        end-of-text token (`eval` generates for held-out contexts and asks questions this way)."""
+        text = ""
+        with self._lock:
+            for text in self._stream_prompt(prompt, [*stops, *self.extra_stops], settings or GenerationSettings(),
+                                            use_adapter, dropped=0):
+                pass
+        return text
+
     def _stream_prompt(self, prompt: str, stops: list[str], settings: GenerationSettings, use_adapter: bool,
                        dropped: int) -> Iterator[str]:
         import torch
