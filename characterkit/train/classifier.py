@@ -4,10 +4,12 @@
     clf.share(["some reply", ...])     # the share attributed to ALGERNON, in [0, 1]
 
 Character n-gram TF-IDF (inside word boundaries, 2 to 5 characters: spelling, punctuation, the
-character's pet words and turns of phrase) and a logistic regression. Speakers with few lines are
-pooled into one class, so the character competes with every main speaker and with "someone else".
-Classes are weighted by their size (`balanced`): a talkative character is not favoured just for
-talking more. scikit-learn is imported here only, when `eval` trains one.
+character's pet words and turns of phrase) and a logistic regression: the character against every
+other speaker pooled. Classes are weighted by their size (`balanced`), so a text is attributed to
+the character when the model finds it likelier his than anyone else's, whoever talks more.
+On Algernon (The Importance of Being Earnest, 15% held out) one-against-all recognised more of his
+held-out lines (46-50% against 31-42%) and gave fewer assistant-style sentences to him than a
+classifier over every main speaker. scikit-learn is imported here only, when `eval` trains one.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 
 from characterkit.errors import UserError
 
-OTHERS = "(others)"  # the pooled class of speakers with fewer than `min_lines` lines
+OTHERS = "(others)"  # every speaker but the character, pooled
 EMPTY = "(empty)"  # what an empty reply is attributed to: nobody
 
 
@@ -29,23 +31,21 @@ class SpeakerClassifier:
     lines: int
 
     @classmethod
-    def train(cls, lines: list[tuple[str, str]], character: str, min_lines: int = 10,
-              seed: int = 0) -> "SpeakerClassifier":
-        """Fit on (speaker, text) pairs; speakers with fewer than `min_lines` lines become OTHERS."""
+    def train(cls, lines: list[tuple[str, str]], character: str, seed: int = 0) -> "SpeakerClassifier":
+        """Fit on (speaker, text) pairs: `character`'s lines against everyone else's."""
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
         from sklearn.pipeline import make_pipeline
 
-        counts = Counter(speaker for speaker, _ in lines)
-        labels = [speaker if speaker == character or counts[speaker] >= min_lines else OTHERS for speaker, _ in lines]
-        if counts[character] == 0 or len(set(labels)) < 2:
-            raise UserError(f"the source has too few speakers besides {character} to train a speaker classifier")
+        labels = [character if speaker == character else OTHERS for speaker, _ in lines]
+        if len(set(labels)) < 2:
+            raise UserError(f"a speaker classifier needs lines of {character} and of someone else in the source")
         pipeline = make_pipeline(
             TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2, lowercase=True),
             LogisticRegression(C=10.0, class_weight="balanced", max_iter=2000, random_state=seed),
         )
         pipeline.fit([text for _, text in lines], labels)
-        return cls(character, pipeline, list(pipeline.classes_), len(lines))
+        return cls(character, pipeline, [str(c) for c in pipeline.classes_], len(lines))
 
     def predict(self, texts: list[str]) -> list[str]:
         """The speaker each text is attributed to (EMPTY for an empty text)."""

@@ -82,7 +82,7 @@ class SourceLines:
         or stage directions (answer False), seeded; fewer when the source has fewer."""
         fits = [line for line in self.all_kinds if min_words <= len(line.text.split()) <= max_words]
         speech = [(f"{line.speaker}: {line.text}", True) for line in fits if line.kind == SPEECH and line.speaker]
-        narration = [(line.text, False) for line in fits if line.kind == NARRATION]
+        narration = [(line.text, False) for line in fits if line.kind == NARRATION and not _shouted(line.text)]
         rng = random.Random(seed)
         half = min(count // 2, len(speech), len(narration))
         chosen = rng.sample(speech, half) + rng.sample(narration, half)
@@ -107,3 +107,10 @@ def _parse(sources: list[str], settings: dict, keep_all: bool) -> list[Line]:
         if line.kind == SPEECH and line.speaker is not None:
             line.speaker = table.display(line.speaker)
     return lines
+
+
+def _shouted(text: str) -> bool:
+    """True when the text opens with a word in capitals: in a play, a speech the parser did not take as one
+    ("GWENDOLEN and CECILY [Speaking together.] ..."), in a novel a heading; neither is a sure "no"."""
+    first = text.split(maxsplit=1)[0].strip(".,:;!?")
+    return len(first) >= 2 and first.isupper()

@@ -11,7 +11,7 @@ import pytest
 
 from characterkit.cli import main
 from characterkit.data import sample_transcript_path
-from characterkit.train.classifier import EMPTY, SpeakerClassifier
+from characterkit.train.classifier import EMPTY, OTHERS, SpeakerClassifier
 from characterkit.train.held_out import SourceLines
 from characterkit.train.yes_no import parse_answer, prompt_for, score
 
@@ -82,10 +82,10 @@ def test_classifier_tells_two_speakers_apart_by_their_words():
     baker = ["The bread needs more flour and butter.", "Knead the dough until the oven is hot.",
              "Butter, flour and sugar make a good cake.", "The oven bakes the bread by noon.",
              "Sugar the cake while the dough rises."] * 3
-    clf = SpeakerClassifier.train([("Sailor", t) for t in sailor] + [("Baker", t) for t in baker], "Sailor", min_lines=1)
+    clf = SpeakerClassifier.train([("Sailor", t) for t in sailor] + [("Baker", t) for t in baker], "Sailor")
     assert clf.share(["Ahoy matey, haul the rope at the tide!", "Rope, sail and sea."]) == 1.0
     assert clf.share(["Flour and butter for the bread dough.", "The cake is in the oven."]) == 0.0
-    assert clf.predict(["", "ahoy matey"]) == [EMPTY, "Sailor"]
+    assert clf.predict(["", "ahoy matey", "bread and butter"]) == [EMPTY, "Sailor", OTHERS]
 
 
 @pytest.mark.parametrize("text, answer, bare", [
@@ -109,3 +109,13 @@ def test_yes_no_prompt_without_a_chat_template_asks_plainly():
 
     prompt, stops = prompt_for("Mara:   Hand me\nthe rope.", NoTemplate())
     assert prompt.endswith("Passage: Mara: Hand me the rope.\nAnswer:") and stops == ["\n"]
+
+
+def test_passages_leave_out_narration_that_opens_with_a_name_in_capitals(prepared):
+    from characterkit.records import NARRATION, Line
+
+    source = SourceLines.from_dataset(prepared)
+    source.all_kinds = [Line(None, "MARA and TOBIAS [Together.] Hand me the rope.", NARRATION),
+                        Line(None, "Tobias carries the flour up the path.", NARRATION), Line("Mara", "Hand me the rope now.")]
+    assert sorted(source.passages(4, seed=0), key=lambda p: p[1]) == [("Tobias carries the flour up the path.", False),
+                                                                       ("Mara: Hand me the rope now.", True)]
