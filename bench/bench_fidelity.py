@@ -56,14 +56,14 @@ def run(home: Path) -> dict:
     prepared = prepare_dialogue(DialogueSettings(sources=[str(SOURCE)], names=["Algernon"], val_ratio=0.15, seed=0,
                                                  formats=["processed_dataset"], dataset="Algernon"))
     train = FinetuneSettings(model=MODEL_NAME, data="Algernon", lora_name="Algernon",
-                             epochs=float(os.environ.get("BENCH_FIDELITY_EPOCHS", 2)),
-                             learning_rate=float(os.environ.get("BENCH_FIDELITY_LR", 5e-4)),
+                             epochs=float(os.environ.get("BENCH_FIDELITY_EPOCHS", 1)),
+                             learning_rate=float(os.environ.get("BENCH_FIDELITY_LR", 1e-3)),
                              precision="bf16" if bf16_cpu() else "fp32", save_steps=0, seed=0, logging_steps=10)
     start = time.perf_counter()
     trained = finetune(train)
     train_seconds = time.perf_counter() - start
     start = time.perf_counter()
-    report = evaluate(EvalSettings(lora="Algernon", samples=int(os.environ.get("BENCH_FIDELITY_SAMPLES", 24)), seed=0))
+    report = evaluate(EvalSettings(lora="Algernon", samples=int(os.environ.get("BENCH_FIDELITY_SAMPLES", 16)), seed=0))
     eval_seconds = time.perf_counter() - start
     print(summary(report), flush=True)
     return {"samples": prepared["samples"], "finetune": train.to_dict(), "train_seconds": round(train_seconds, 1),

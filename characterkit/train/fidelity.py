@@ -43,7 +43,7 @@ def fidelity_and_cost(model, tokenizer, fmt, data, card: dict, settings, measure
     generation = GenerationSettings(temperature=0, max_new_tokens=settings.max_new_tokens, seed=settings.seed)
     others = source.other_held_out(character, settings.seed)
     encoder = ConversationEncoder(fmt, tokenizer, card.get("settings", {}).get("cutoff", 256), card.get("add_eos", True))
-    fidelity = {"loss": {"others": _others_loss(others, encoder, settings.seed, measure)},
+    fidelity = {"loss": {"others": _others_loss(others, encoder, settings.seed, settings.samples, measure)},
                 "classifier": _classifier(source, character, data.val, others[0], engine, generation, settings)}
     passages = source.passages(settings.samples, settings.seed)
     general = {"yes_no": {"base": yes_no.ask(engine, passages, generation, use_adapter=False),
@@ -52,14 +52,18 @@ def fidelity_and_cost(model, tokenizer, fmt, data, card: dict, settings, measure
     return fidelity, general
 
 
-def _others_loss(others: tuple[list[Sample], Counter], encoder: ConversationEncoder, seed: int, measure) -> dict:
+def _others_loss(others: tuple[list[Sample], Counter], encoder: ConversationEncoder, seed: int, limit: int,
+                 measure) -> dict:
     """Reply-only loss on the other speakers' held-out samples, rendered as the character's are."""
     samples, drops = others
+    # The loss of up to twice --samples of them, seeded: each costs two forward passes on a CPU.
+    samples = sorted(random.Random(seed).sample(samples, min(len(samples), 2 * limit)), key=lambda s: s.id)
     rows = [e.as_dict() for s in samples
             if (e := encoder.encode(Conversation(character=s.character, turns=s.context, reply=s.reply))) is not None]
     if not rows:
         return {"skipped": "no other speaker has a held-out sample that fits the cutoff"}
     return {**measure(rows), "speakers": len({s.character for s in samples}), "seed": seed,
+            "held_out": len(others[0]),
             "dropped": {**drops, **encoder.stats.dropped}}
 
 
@@ -69,7 +73,8 @@ def _classifier(source: SourceLines, character: str, held_out: list[Conversation
     excluded = {c.reply.strip() for c in held_out} | {s.reply.strip() for s in others}
     classifier = SpeakerClassifier.train(source.speech(exclude=excluded), character, seed=settings.seed)
     contexts = random.Random(settings.seed).sample(held_out, min(settings.samples, len(held_out)))
-    replies = {use: [_generate(engine, conv, generation, use) for conv in contexts] for use in (False, True)}
+    replies = {use: [_generate(engine, conv, generation, use)
+                     for conv in progress(contexts, f"replies, {'LoRA' if use else 'base'}")] for use in (False, True)}
     base, lora = classifier.report(replies[False]), classifier.report(replies[True])
     reference = classifier.report([c.reply for c in held_out])
     return {"reference": reference["share"], "base": base["share"], "lora": lora["share"],
@@ -84,3 +89,10 @@ def _generate(engine: ChatEngine, conv: Conversation, generation: GenerationSett
     prompt_conv = replace(conv, reply=None, persona=conv.persona or engine.character.persona)
     prompt, _ = engine.format.render(prompt_conv, tokenizer=engine.tokenizer)
     return engine.complete(prompt, engine.stop_strings(prompt_conv), generation, use_adapter=use_adapter)
+
+
+def progress(items: list, what: str):
+    """`items`, with a progress bar on stderr: generation is the slow part of eval on a CPU."""
+    from tqdm import tqdm
+
+    return tqdm(items, desc=what, leave=False)

@@ -50,8 +50,10 @@ def score(answers: list[str], truths: list[bool]) -> dict:
 
 def ask(engine, passages: list[tuple[str, bool]], settings, use_adapter: bool) -> dict:
     """Ask the model in `engine` (a ChatEngine) about every passage; the score of its answers."""
+    from characterkit.train.fidelity import progress
+
     answers = []
-    for passage, _ in passages:
+    for passage, _ in progress(passages, f"yes/no, {'LoRA' if use_adapter else 'base'}"):
         prompt, stops = prompt_for(passage, engine.tokenizer)
         answers.append(engine.complete(prompt, stops, settings, use_adapter=use_adapter))
     return score(answers, [truth for _, truth in passages])
