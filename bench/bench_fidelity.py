@@ -27,7 +27,7 @@ SOURCE = CORPORA / "plays" / "importance-of-being-earnest_pg844_2025-utf8.txt"
 
 
 def find_model() -> Path:
-    candidates = [os.environ.get("BENCH_FIDELITY_MODEL"), REPO.parent / "scratch" / MODEL_NAME,
+    candidates = [os.environ.get("BENCH_FIDELITY_MODEL"), *(p / "scratch" / MODEL_NAME for p in REPO.parents[:2]),
                   Path(os.environ.get("CHARACTERKIT_HOME", "~/.characterkit")).expanduser() / "models" / MODEL_NAME]
     for candidate in candidates:
         if candidate and (Path(candidate) / "config.json").is_file():
