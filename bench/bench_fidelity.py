@@ -3,8 +3,8 @@
     python -m bench fidelity    (BENCH_FIDELITY_EPOCHS, _LR, _SAMPLES, _MODEL to change the defaults)
 
 Algernon from The Importance of Being Earnest (../shared/corpora/plays), 15% of his lines held out
-(seed 0); a LoRA trained on SmolLM2-135M-Instruct with fixed seeds and CPU-friendly settings (bf16
-autocast where the CPU has bf16 instructions); then `eval`, whose base figures come from the same
+(seed 0); a LoRA trained on SmolLM2-135M-Instruct with fixed seeds and CPU-friendly settings (1 epoch at
+lr 1e-3, bf16 autocast where the CPU has bf16 instructions); then `eval`, whose base figures come from the same
 loaded model with the adapter off. No baseline run is needed: base and LoRA are measured in the same
 process on the same held-out data. Aims (issue 11): the classifier attributes at least twice as many
 LoRA replies to Algernon as base replies, and the LoRA lowers the loss on his held-out lines more than
