@@ -252,8 +252,13 @@ def finetune_cmd(**options):
 @click.option("--neutral", default=None, type=click.Path(exists=True, dir_okay=False),
               help="A text file for the general-ability check (default: a built-in text).")
 @click.option("-b", "--micro-batch-size", default=8, show_default=True)
+@click.option("--samples", default=24, show_default=True,
+              help="Held-out contexts replied to (speaker classifier) and passages asked about (yes/no test).")
+@click.option("--seed", default=0, show_default=True, help="Chooses the held-out contexts, passages and other "
+              "speakers' held-out lines.")
+@click.option("--max-new-tokens", default=48, show_default=True, help="The longest generated reply.")
 def eval_cmd(**options):
-    """Held-out loss and perplexity of the character's lines and of a neutral text, base vs base + LoRA."""
+    """Does the LoRA sound like the character, and what did it cost? Base vs base + LoRA on held-out lines."""
     from characterkit.train.config import EvalSettings
     from characterkit.train.evaluate import evaluate, summary
 

@@ -335,6 +335,17 @@ class ChatEngine:
             self.last_stats.memories = len(conv.memories)
             self.last_stats.memory_seconds, self.last_stats.summarised_turns = memory_seconds, summarised
 
+    def complete(self, prompt: str, stops: list[str], settings: GenerationSettings | None = None,
+                 use_adapter: bool = True) -> str:
+        """The whole completion of an already rendered `prompt`, cut at the first of `stops` or an
+        end-of-text token (`eval` generates for held-out contexts and asks questions this way)."""
+        text = ""
+        with self._lock:
+            for text in self._stream_prompt(prompt, [*stops, *self.extra_stops], settings or GenerationSettings(),
+                                            use_adapter, dropped=0):
+                pass
+        return text
+
     def _stream_prompt(self, prompt: str, stops: list[str], settings: GenerationSettings, use_adapter: bool,
                        dropped: int, start: float) -> Iterator[str]:
         import torch

@@ -102,6 +102,9 @@ class EvalSettings:
 
     lora: a folder under loras/ or a path. model, data: default to what the LoRA's run card records.
     neutral: a text file for the general-ability check (default: a short built-in text).
+    samples: held-out contexts replied to (for the speaker classifier) and passages asked about
+    (the yes/no test), per model. seed: chooses them and the other speakers' held-out lines.
+    max_new_tokens: the longest generated reply.
     """
 
     lora: str
@@ -109,9 +112,14 @@ class EvalSettings:
     data: str | None = None
     neutral: str | None = None
     micro_batch_size: int = 8
+    samples: int = 24
+    seed: int = 0
+    max_new_tokens: int = 48
 
     def __post_init__(self):
-        check_at_least(1, micro_batch_size=self.micro_batch_size)
+        check_at_least(1, micro_batch_size=self.micro_batch_size, samples=self.samples,
+                       max_new_tokens=self.max_new_tokens)
+        check_at_least(0, seed=self.seed)
 
     def to_dict(self) -> dict:
         return asdict(self)

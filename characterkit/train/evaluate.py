@@ -1,8 +1,11 @@
-"""`eval`: what the adapter learned and what it cost, measured as loss and perplexity.
+"""`eval`: what the adapter learned and what it cost, base vs base + LoRA.
 
-    character lines   the held-out replies (masked exactly as in training): base vs base + LoRA
-    neutral text      ordinary prose, every token: base vs base + LoRA (general ability kept?)
+    character lines   the held-out replies (masked exactly as in training): loss and perplexity
+    neutral text      ordinary prose, every token: perplexity (general ability kept?)
+    fidelity          other speakers' held-out loss, a speaker classifier on generated replies
+    general.yes_no    a plain yes/no question the instruct model must still answer plainly
 
+The last two come from `fidelity.py` and need the source named in the dataset's report.json.
 The base numbers come from the same loaded model with the adapter switched off, so one model load
 serves both. The report is written to loras/NAME/eval.json.
 """
@@ -22,6 +25,7 @@ from characterkit.train.collate import PadCollator
 from characterkit.train.config import EvalSettings
 from characterkit.train.data import read_training_data
 from characterkit.train.encode import IGNORE, ConversationEncoder, text_windows
+from characterkit.train.fidelity import fidelity_and_cost
 from characterkit.train.model_card import write_model_card
 from characterkit.train.model import causal_lm_type, load_tokenizer, quiet_peft_warnings, resolve_model_dir
 
@@ -37,25 +41,37 @@ def evaluate(settings: EvalSettings) -> dict:
     causal_lm_type(model_dir)
     tokenizer = load_tokenizer(model_dir)
     cutoff = card.get("settings", {}).get("cutoff", 256)
-    character_rows, split = _character_rows(settings, card, tokenizer, cutoff)
+    data, fmt = _read_data(settings, card, tokenizer)
+    character_rows, split = _character_rows(data, fmt, card, tokenizer, cutoff)
     neutral_path, neutral_text = _neutral_text(settings.neutral)
     neutral_rows = [e.as_dict() for e in text_windows(neutral_text, tokenizer, cutoff, overlap=0)]
 
     model = _load_with_adapter(model_dir, lora_dir)
     collator = PadCollator(tokenizer.pad_token_id)
-    measured = {}
-    for name, rows in (("character_lines", character_rows), ("neutral_text", neutral_rows)):
+
+    def measure(rows: list[dict]) -> dict:
         with model.disable_adapter():
             base = _mean_loss(model, rows, collator, settings.micro_batch_size)
         adapted = _mean_loss(model, rows, collator, settings.micro_batch_size)
-        measured[name] = {"samples": len(rows), "tokens": base[1], "base": _scores(base[0]),
-                          "adapter": _scores(adapted[0])}
-    measured["character_lines"]["split"] = split
-    measured["neutral_text"]["source"] = neutral_path
-    report = {"lora": str(lora_dir), "base_model": str(model_dir), **measured, "settings": settings.to_dict()}
+        return {"samples": len(rows), "tokens": base[1], "base": _scores(base[0]), "adapter": _scores(adapted[0])}
+
+    measured = {"character_lines": {**measure(character_rows), "split": split},
+                "neutral_text": {**measure(neutral_rows), "source": neutral_path}}
+    fidelity, general = fidelity_and_cost(model, tokenizer, fmt, data, card, settings, lambda r: _named(measure(r)))
+    fidelity["loss"]["character"] = _named(measured["character_lines"])
+    general["perplexity"] = {k: measured["neutral_text"][m]["perplexity"] for k, m in (("base", "base"),
+                                                                                      ("lora", "adapter"))}
+    report = {"lora": str(lora_dir), "base_model": str(model_dir), **measured, "fidelity": fidelity,
+              "general": general, "settings": settings.to_dict()}
     atomic.write_json(lora_dir / "eval.json", report)
     write_model_card(lora_dir)  # the README gains the figures
     return report
+
+
+def _named(part: dict) -> dict:
+    """A measured part as eval.json's fidelity keys name it: the {base, lora} losses, then the counts."""
+    return {"base": part["base"]["loss"], "lora": part["adapter"]["loss"], "samples": part["samples"],
+            "tokens": part["tokens"]}
 
 
 def _recorded_data(recorded: dict) -> str | None:
@@ -66,11 +82,14 @@ def _recorded_data(recorded: dict) -> str | None:
     return str(paths.datasets_dir() / recorded["name"])
 
 
-def _character_rows(settings: EvalSettings, card: dict, tokenizer, cutoff: int) -> tuple[list[dict], str]:
-    """The validation replies encoded as in training; the training rows (said so) when there is no val."""
+def _read_data(settings: EvalSettings, card: dict, tokenizer):
     data = read_training_data(settings.data or _recorded_data(card.get("dataset", {})) or _missing("--data"),
                               character=card.get("character") or None)
-    fmt = choose_format(card.get("prompt_format", "auto"), tokenizer)
+    return data, choose_format(card.get("prompt_format", "auto"), tokenizer)
+
+
+def _character_rows(data, fmt, card: dict, tokenizer, cutoff: int) -> tuple[list[dict], str]:
+    """The validation replies encoded as in training; the training rows (said so) when there is no val."""
     if data.is_text:
         text, split = (data.val_text, "val") if data.val_text.strip() else (data.text, "train")
         return [e.as_dict() for e in text_windows(text, tokenizer, cutoff, overlap=0)], split
@@ -140,11 +159,29 @@ def _missing(flag: str):
 
 
 def summary(report: dict) -> str:
-    """The report as a small table."""
-    lines = [f"{'':18} {'base ppl':>10} {'+ LoRA ppl':>11}"]
+    """The report as a small table: each figure for the base model and with the LoRA."""
+    rows = [("", "base", "+ LoRA", "")]
     for name in ("character_lines", "neutral_text"):
         part = report[name]
-        lines.append(f"{name.replace('_', ' '):18} {part['base']['perplexity']:10.2f} {part['adapter']['perplexity']:11.2f}"
-                     f"   ({part['tokens']} tokens)")
+        rows.append((f"{name.replace('_', ' ')} ppl", f"{part['base']['perplexity']:.2f}",
+                     f"{part['adapter']['perplexity']:.2f}", f"{part['tokens']} tokens"))
+    fidelity, general = report.get("fidelity", {}), report.get("general", {})
+    for who in ("character", "others"):
+        part = fidelity.get("loss", {}).get(who, {})
+        if "base" in part:
+            rows.append((f"loss, {who}", f"{part['base']:.3f}", f"{part['lora']:.3f}",
+                         f"{part['lora'] - part['base']:+.3f}, {part['samples']} samples"))
+    clf = fidelity.get("classifier", {})
+    if "base" in clf:
+        rows.append(("sounds like character", f"{clf['base']:.0%}", f"{clf['lora']:.0%}",
+                     f"real lines {clf['reference']:.0%}, {clf['contexts']} replies"))
+    yn = general.get("yes_no", {})
+    if "base" in yn:
+        for key, label in (("accuracy", "yes/no accuracy"), ("bare_share", "bare yes/no")):
+            rows.append((label, f"{yn['base'][key]:.0%}", f"{yn['lora'][key]:.0%}", f"{yn['passages']} passages"))
+    lines = [f"{a:24} {b:>8} {c:>8}   {d}".rstrip() for a, b, c, d in rows]
+    lines += [f"{name}: skipped ({part['skipped']})" for name, part in
+              (("classifier", clf), ("yes/no", yn), ("others' loss", fidelity.get("loss", {}).get("others", {})))
+              if "skipped" in part]
     lines.append(f"written to {Path(report['lora']) / 'eval.json'}")
     return "\n".join(lines)

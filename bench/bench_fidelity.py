@@ -1,0 +1,101 @@
+"""Does a LoRA trained here make SmolLM2 talk like Algernon? `characterkit eval` on a real model.
+
+    python -m bench fidelity    (BENCH_FIDELITY_EPOCHS, _LR, _SAMPLES, _MODEL to change the defaults)
+
+Algernon from The Importance of Being Earnest (../shared/corpora/plays), 15% of his lines held out
+(seed 0); a LoRA trained on SmolLM2-135M-Instruct with fixed seeds and CPU-friendly settings (1 epoch at
+lr 1e-3, bf16 autocast where the CPU has bf16 instructions); then `eval`, whose base figures come from the same
+loaded model with the adapter off. No baseline run is needed: base and LoRA are measured in the same
+process on the same held-out data. Aims (issue 11): the classifier attributes at least twice as many
+LoRA replies to Algernon as base replies, and the LoRA lowers the loss on his held-out lines more than
+on the other speakers'. The model: BENCH_FIDELITY_MODEL, else the converted folder in ../scratch, else
+models/SmolLM2-135M-Instruct under CHARACTERKIT_HOME (`characterkit models install smollm2`).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.common import CORPORA, REPO, save
+
+MODEL_NAME = "SmolLM2-135M-Instruct"
+SOURCE = CORPORA / "plays" / "importance-of-being-earnest_pg844_2025-utf8.txt"
+
+
+def find_model() -> Path:
+    candidates = [os.environ.get("BENCH_FIDELITY_MODEL"), *(p / "scratch" / MODEL_NAME for p in REPO.parents[:2]),
+                  Path(os.environ.get("CHARACTERKIT_HOME", "~/.characterkit")).expanduser() / "models" / MODEL_NAME]
+    for candidate in candidates:
+        if candidate and (Path(candidate) / "config.json").is_file():
+            return Path(candidate)
+    sys.exit(f"bench fidelity needs {MODEL_NAME}: run `characterkit models install smollm2` or set BENCH_FIDELITY_MODEL")
+
+
+def bf16_cpu() -> bool:
+    """True when this CPU has bf16 instructions (autocast then roughly halves the training time)."""
+    try:
+        return "avx512_bf16" in Path("/proc/cpuinfo").read_text() or "amx_bf16" in Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+
+
+def run(home: Path) -> dict:
+    from characterkit.config import DialogueSettings
+    from characterkit.prepare import prepare_dialogue
+    from characterkit.train.config import EvalSettings, FinetuneSettings
+    from characterkit.train.evaluate import evaluate, summary
+    from characterkit.train.finetune import finetune
+
+    os.environ["CHARACTERKIT_HOME"] = str(home)
+    (home / "models").mkdir(parents=True)
+    (home / "models" / MODEL_NAME).symlink_to(find_model())
+    prepared = prepare_dialogue(DialogueSettings(sources=[str(SOURCE)], names=["Algernon"], val_ratio=0.15, seed=0,
+                                                 formats=["processed_dataset"], dataset="Algernon"))
+    train = FinetuneSettings(model=MODEL_NAME, data="Algernon", lora_name="Algernon",
+                             epochs=float(os.environ.get("BENCH_FIDELITY_EPOCHS", 1)),
+                             learning_rate=float(os.environ.get("BENCH_FIDELITY_LR", 1e-3)),
+                             precision="bf16" if bf16_cpu() else "fp32", save_steps=0, seed=0, logging_steps=10)
+    start = time.perf_counter()
+    trained = finetune(train)
+    train_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    report = evaluate(EvalSettings(lora="Algernon", samples=int(os.environ.get("BENCH_FIDELITY_SAMPLES", 16)), seed=0))
+    eval_seconds = time.perf_counter() - start
+    print(summary(report), flush=True)
+    return {"samples": prepared["samples"], "finetune": train.to_dict(), "train_seconds": round(train_seconds, 1),
+            "train_result": trained.get("result"), "eval_seconds": round(eval_seconds, 1),
+            "fidelity": report["fidelity"], "general": report["general"], "aims": aims(report)}
+
+
+def aims(report: dict) -> dict:
+    clf, loss = report["fidelity"]["classifier"], report["fidelity"]["loss"]
+    character_drop = loss["character"]["base"] - loss["character"]["lora"]
+    others_drop = loss["others"]["base"] - loss["others"]["lora"]
+    return {"classifier_lora_over_base": clf["lora"] / clf["base"] if clf["base"] else float("inf"),
+            "classifier_at_least_twice_base": clf["lora"] >= 2 * clf["base"] and clf["lora"] > 0,
+            "loss_drop_character": character_drop, "loss_drop_others": others_drop,
+            "character_loss_falls_more": character_drop > others_drop}
+
+
+def main() -> None:
+    if not SOURCE.is_file():
+        sys.exit(f"bench fidelity needs {SOURCE} (the shared corpora)")
+    with tempfile.TemporaryDirectory(prefix="bench-fidelity-") as tmp:
+        start = time.perf_counter()
+        result = run(Path(tmp))
+        result["total_seconds"] = round(time.perf_counter() - start, 1)
+    path = save("fidelity", {"note": "one run on a shared, loaded 2-core machine; seeds fixed", **result})
+    a = result["aims"]
+    print(f"classifier: LoRA / base = {a['classifier_lora_over_base']:.2f} (aim >= 2: "
+          f"{'met' if a['classifier_at_least_twice_base'] else 'NOT met'}); loss drop Algernon "
+          f"{a['loss_drop_character']:+.3f} vs others {a['loss_drop_others']:+.3f} "
+          f"({'met' if a['character_loss_falls_more'] else 'NOT met'}); train {result['train_seconds']:.0f} s, "
+          f"eval {result['eval_seconds']:.0f} s; written to {path}")
+
+
+if __name__ == "__main__":
+    main()

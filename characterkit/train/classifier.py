@@ -1,0 +1,68 @@
+"""Who said it? A speaker classifier over the source's lines, to score how character-like a reply is.
+
+    clf = SpeakerClassifier.train([("ALGERNON", "I never travel without my diary."), ...], "ALGERNON")
+    clf.share(["some reply", ...])     # the share attributed to ALGERNON, in [0, 1]
+
+Character n-gram TF-IDF (inside word boundaries, 2 to 5 characters: spelling, punctuation, the
+character's pet words and turns of phrase) and a logistic regression: the character against every
+other speaker pooled. Classes are weighted by their size (`balanced`), so a text is attributed to
+the character when the model finds it likelier his than anyone else's, whoever talks more.
+On Algernon (The Importance of Being Earnest, 15% held out) one-against-all recognised more of his
+held-out lines (46-50% against 31-42%) and gave fewer assistant-style sentences to him than a
+classifier over every main speaker. scikit-learn is imported here only, when `eval` trains one.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from characterkit.errors import UserError
+
+OTHERS = "(others)"  # every speaker but the character, pooled
+EMPTY = "(empty)"  # what an empty reply is attributed to: nobody
+
+
+@dataclass
+class SpeakerClassifier:
+    character: str
+    pipeline: object
+    classes: list[str]
+    lines: int
+
+    @classmethod
+    def train(cls, lines: list[tuple[str, str]], character: str, seed: int = 0) -> "SpeakerClassifier":
+        """Fit on (speaker, text) pairs: `character`'s lines against everyone else's."""
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline
+
+        labels = [character if speaker == character else OTHERS for speaker, _ in lines]
+        if len(set(labels)) < 2:
+            raise UserError(f"a speaker classifier needs lines of {character} and of someone else in the source")
+        pipeline = make_pipeline(
+            TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2, lowercase=True),
+            LogisticRegression(C=10.0, class_weight="balanced", max_iter=2000, random_state=seed),
+        )
+        pipeline.fit([text for _, text in lines], labels)
+        return cls(character, pipeline, [str(c) for c in pipeline.classes_], len(lines))
+
+    def predict(self, texts: list[str]) -> list[str]:
+        """The speaker each text is attributed to (EMPTY for an empty text)."""
+        filled = [t for t in texts if t.strip()]
+        found = iter(self.pipeline.predict(filled)) if filled else iter(())
+        return [str(next(found)) if t.strip() else EMPTY for t in texts]
+
+    def share(self, texts: list[str]) -> float:
+        """The share of `texts` attributed to the character (0.0 for no texts)."""
+        return _share(self.predict(texts), self.character)
+
+    def report(self, texts: list[str]) -> dict:
+        """The share and who else the texts were attributed to (most often first)."""
+        predicted = self.predict(texts)
+        return {"share": _share(predicted, self.character), "n": len(texts),
+                "attributed_to": dict(Counter(predicted).most_common())}
+
+
+def _share(predicted: list[str], character: str) -> float:
+    return sum(p == character for p in predicted) / len(predicted) if predicted else 0.0

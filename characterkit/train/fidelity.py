@@ -1,0 +1,98 @@
+"""Does the LoRA make the model sound like the character, and what does it cost? (`eval`'s second half)
+
+    loss        reply-only loss on the character's held-out lines and on the other speakers' held-out
+                lines of the same source, base vs LoRA: the LoRA should lower the first more
+    classifier  replies generated (greedy) for held-out contexts, attributed by a speaker classifier
+                trained on the source's other lines: the share given to the character for the base
+                model, the LoRA, and the real held-out lines (the ceiling)
+    yes_no      is this passage dialogue? answered by the instruct model, base vs LoRA (`yes_no.py`)
+
+Everything here needs the source the dataset was prepared from (report.json names it); without it
+each part says it was skipped and why. The model is one peft model: the base numbers are taken with
+the adapter switched off.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from dataclasses import replace
+
+from characterkit.chat.engine import ChatEngine, Character, GenerationSettings
+from characterkit.prompts import Conversation
+from characterkit.records import Sample
+from characterkit.train import yes_no
+from characterkit.train.classifier import SpeakerClassifier
+from characterkit.train.encode import ConversationEncoder
+from characterkit.train.held_out import SourceLines
+
+EXAMPLES = 3  # generated replies kept in eval.json per model, to read beside the figures
+
+
+def fidelity_and_cost(model, tokenizer, fmt, data, card: dict, settings, measure) -> tuple[dict, dict]:
+    """(fidelity, general) parts of eval.json but the character loss and the perplexity, which the
+    caller measures. measure(rows) -> {"base": {...}, "lora": {...}, "samples", "tokens"}."""
+    folder = data.path if data.path.is_dir() else data.path.parent
+    source = SourceLines.from_dataset(folder) if not data.is_text else None
+    if source is None:
+        skipped = {"skipped": f"no report.json in {folder} naming a dialogue source on this machine"}
+        return {"loss": {"others": dict(skipped)}, "classifier": dict(skipped)}, {"yes_no": dict(skipped)}
+    character = card.get("character") or data.character()
+    engine = ChatEngine(model, tokenizer, Character(character, persona=card.get("persona") or ""),
+                        prompt_format=fmt.name, stop_strings=card.get("stop_strings") or [])
+    generation = GenerationSettings(temperature=0, max_new_tokens=settings.max_new_tokens, seed=settings.seed)
+    others = source.other_held_out(character, settings.seed)
+    encoder = ConversationEncoder(fmt, tokenizer, card.get("settings", {}).get("cutoff", 256), card.get("add_eos", True))
+    fidelity = {"loss": {"others": _others_loss(others, encoder, settings.seed, settings.samples, measure)},
+                "classifier": _classifier(source, character, data.val, others[0], engine, generation, settings)}
+    passages = source.passages(settings.samples, settings.seed)
+    general = {"yes_no": {"base": yes_no.ask(engine, passages, generation, use_adapter=False),
+                          "lora": yes_no.ask(engine, passages, generation, use_adapter=True),
+                          "passages": len(passages), "dialogue": sum(truth for _, truth in passages)}}
+    return fidelity, general
+
+
+def _others_loss(others: tuple[list[Sample], Counter], encoder: ConversationEncoder, seed: int, limit: int,
+                 measure) -> dict:
+    """Reply-only loss on the other speakers' held-out samples, rendered as the character's are."""
+    samples, drops = others
+    # The loss of up to twice --samples of them, seeded: each costs two forward passes on a CPU.
+    samples = sorted(random.Random(seed).sample(samples, min(len(samples), 2 * limit)), key=lambda s: s.id)
+    rows = [e.as_dict() for s in samples
+            if (e := encoder.encode(Conversation(character=s.character, turns=s.context, reply=s.reply))) is not None]
+    if not rows:
+        return {"skipped": "no other speaker has a held-out sample that fits the cutoff"}
+    return {**measure(rows), "speakers": len({s.character for s in samples}), "seed": seed,
+            "held_out": len(others[0]),
+            "dropped": {**drops, **encoder.stats.dropped}}
+
+
+def _classifier(source: SourceLines, character: str, held_out: list[Conversation], others: list[Sample],
+                engine: ChatEngine, generation: GenerationSettings, settings) -> dict:
+    """Train on the source's lines but the held-out ones; score real and generated held-out replies."""
+    excluded = {c.reply.strip() for c in held_out} | {s.reply.strip() for s in others}
+    classifier = SpeakerClassifier.train(source.speech(exclude=excluded), character, seed=settings.seed)
+    contexts = random.Random(settings.seed).sample(held_out, min(settings.samples, len(held_out)))
+    replies = {use: [_generate(engine, conv, generation, use)
+                     for conv in progress(contexts, f"replies, {'LoRA' if use else 'base'}")] for use in (False, True)}
+    base, lora = classifier.report(replies[False]), classifier.report(replies[True])
+    reference = classifier.report([c.reply for c in held_out])
+    return {"reference": reference["share"], "base": base["share"], "lora": lora["share"],
+            "details": {"reference": reference, "base": {**base, "examples": replies[False][:EXAMPLES]},
+                        "lora": {**lora, "examples": replies[True][:EXAMPLES]}},
+            "trained_on": classifier.lines, "classes": classifier.classes, "contexts": len(contexts),
+            "seed": settings.seed}
+
+
+def _generate(engine: ChatEngine, conv: Conversation, generation: GenerationSettings, use_adapter: bool) -> str:
+    """The model's reply to a held-out context, cut where the format's turn ends."""
+    prompt_conv = replace(conv, reply=None, persona=conv.persona or engine.character.persona)
+    prompt, _ = engine.format.render(prompt_conv, tokenizer=engine.tokenizer)
+    return engine.complete(prompt, engine.stop_strings(prompt_conv), generation, use_adapter=use_adapter)
+
+
+def progress(items: list, what: str):
+    """`items`, with a progress bar on stderr: generation is the slow part of eval on a CPU."""
+    from tqdm import tqdm
+
+    return tqdm(items, desc=what, leave=False)
