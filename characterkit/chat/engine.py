@@ -310,7 +310,7 @@ class ChatEngine:
         settings = GenerationSettings(temperature=0, max_new_tokens=SUMMARY_TOKENS)
         text = ""
         for text in self._stream_prompt(prompt, ["\n\n", *self.extra_stops], settings, False, 0, time.perf_counter()):
-            pass
+            pass  # summarise could use complete(), but that takes the lock build_prompt already holds
         return clip(text) if usable(text) else extractive_summary(previous, turns)
 
     def reply(self, history: list[Turn], message: str, settings: GenerationSettings | None = None,
@@ -342,7 +342,7 @@ class ChatEngine:
         text = ""
         with self._lock:
             for text in self._stream_prompt(prompt, [*stops, *self.extra_stops], settings or GenerationSettings(),
-                                            use_adapter, dropped=0):
+                                            use_adapter, dropped=0, start=time.perf_counter()):
                 pass
         return text
 
