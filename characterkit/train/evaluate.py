@@ -175,6 +175,8 @@ def summary(report: dict) -> str:
     if "base" in clf:
         rows.append(("sounds like character", f"{clf['base']:.0%}", f"{clf['lora']:.0%}",
                      f"real lines {clf['reference']:.0%}, {clf['contexts']} replies"))
+    if "lora_memory" in clf:
+        rows.append(("  + LoRA with memory", "", f"{clf['lora_memory']:.0%}", "its own lines recalled as in chat"))
     yn = general.get("yes_no", {})
     if "base" in yn:
         for key, label in (("accuracy", "yes/no accuracy"), ("bare_share", "bare yes/no")):

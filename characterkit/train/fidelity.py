@@ -39,7 +39,8 @@ def fidelity_and_cost(model, tokenizer, fmt, data, card: dict, settings, measure
         return {"loss": {"others": dict(skipped)}, "classifier": dict(skipped)}, {"yes_no": dict(skipped)}
     character = card.get("character") or data.character()
     engine = ChatEngine(model, tokenizer, Character(character, persona=card.get("persona") or ""),
-                        prompt_format=fmt.name, stop_strings=card.get("stop_strings") or [])
+                        prompt_format=fmt.name, stop_strings=card.get("stop_strings") or [],
+                        memory=_memory(folder, character))
     generation = GenerationSettings(temperature=0, max_new_tokens=settings.max_new_tokens, seed=settings.seed)
     others = source.other_held_out(character, settings.seed)
     encoder = ConversationEncoder(fmt, tokenizer, card.get("settings", {}).get("cutoff", 256), card.get("add_eos", True))
@@ -77,16 +78,36 @@ def _classifier(source: SourceLines, character: str, held_out: list[Conversation
                      for conv in progress(contexts, f"replies, {'LoRA' if use else 'base'}")] for use in (False, True)}
     base, lora = classifier.report(replies[False]), classifier.report(replies[True])
     reference = classifier.report([c.reply for c in held_out])
-    return {"reference": reference["share"], "base": base["share"], "lora": lora["share"],
+    with_memory = {}
+    if engine.memory is not None:  # the LoRA again, with the character's own lines recalled as in chat
+        remembered = [_generate(engine, conv, generation, True, memory=True)
+                      for conv in progress(contexts, "replies, LoRA + memory")]
+        report = classifier.report(remembered)
+        with_memory = {"lora_memory": report["share"],
+                       "lora_memory_details": {**report, "examples": remembered[:EXAMPLES]}}
+    return {"reference": reference["share"], "base": base["share"], "lora": lora["share"], **with_memory,
             "details": {"reference": reference, "base": {**base, "examples": replies[False][:EXAMPLES]},
                         "lora": {**lora, "examples": replies[True][:EXAMPLES]}},
             "trained_on": classifier.lines, "classes": classifier.classes, "contexts": len(contexts),
             "seed": settings.seed}
 
 
-def _generate(engine: ChatEngine, conv: Conversation, generation: GenerationSettings, use_adapter: bool) -> str:
-    """The model's reply to a held-out context, cut where the format's turn ends."""
+def _memory(folder, character: str):
+    """The dataset's memory of the character's training lines (val lines are never in it), or None."""
+    from characterkit.memory import MEMORY_FILE, MemoryIndex
+
+    path = folder / MEMORY_FILE
+    index = MemoryIndex.load(path, character) if path.is_file() else None
+    return index if index else None
+
+
+def _generate(engine: ChatEngine, conv: Conversation, generation: GenerationSettings, use_adapter: bool,
+              memory: bool = False) -> str:
+    """The model's reply to a held-out context, cut where the format's turn ends; with `memory`, the
+    character's own lines recalled for it as chat recalls them (the last turn is the message)."""
     prompt_conv = replace(conv, reply=None, persona=conv.persona or engine.character.persona)
+    if memory and conv.turns:
+        prompt_conv = replace(prompt_conv, memories=engine.recall(conv.turns[:-1], conv.turns[-1].text))
     prompt, _ = engine.format.render(prompt_conv, tokenizer=engine.tokenizer)
     return engine.complete(prompt, engine.stop_strings(prompt_conv), generation, use_adapter=use_adapter)
 

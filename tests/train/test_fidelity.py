@@ -33,8 +33,9 @@ def test_eval_json_has_fidelity_and_general_figures_in_range(prepared, home, cap
 
     report = json.loads((home / "loras" / "Mara" / "eval.json").read_text())
     fidelity, general = report["fidelity"], report["general"]
-    for who in ("reference", "base", "lora"):
+    for who in ("reference", "base", "lora", "lora_memory"):  # prepare wrote memory.jsonl: eval uses it too
         assert 0.0 <= fidelity["classifier"][who] <= 1.0
+    assert fidelity["classifier"]["lora_memory_details"]["n"] == 4 and "LoRA with memory" in out
     assert fidelity["classifier"]["contexts"] == 4 and fidelity["classifier"]["seed"] == 3
     assert fidelity["classifier"]["details"]["reference"]["n"] == report["character_lines"]["samples"]
     for who in ("character", "others"):
