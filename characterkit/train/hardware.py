@@ -82,6 +82,8 @@ def cache_frozen_bf16(model) -> int:
     Under bf16 autocast each matmul casts its fp32 weight to bf16 on every forward; doing it once
     gives the same bf16 numbers without the per-step cast (and halves those weights' memory). The
     output embedding (the LM head, often tied to the input embedding) and anything trainable stay fp32.
+    Outside autocast (a direct forward call) hooks run such a layer in bf16 and hand back fp32, so the
+    model still runs as an fp32 model would.
     """
     import torch
 
@@ -92,12 +94,24 @@ def cache_frozen_bf16(model) -> int:
         if (isinstance(module, torch.nn.Linear) and module is not head and not module.weight.requires_grad
                 and module.weight.dtype == torch.float32):
             module.to(torch.bfloat16)
+            module.register_forward_pre_hook(_input_to_bf16)
+            module.register_forward_hook(_output_to_fp32)
             converted += 1
     return converted
 
 
-def physical_cores() -> int | None:
-    """Physical CPU cores (psutil), None when unknown."""
-    import psutil
+def _input_to_bf16(module, args):
+    import torch
 
-    return psutil.cpu_count(logical=False)
+    x = args[0]
+    if torch.is_autocast_enabled(x.device.type) or x.dtype == torch.bfloat16:
+        return None
+    return (x.to(torch.bfloat16), *args[1:])
+
+
+def _output_to_fp32(module, args, output):
+    import torch
+
+    if torch.is_autocast_enabled(output.device.type) or output.dtype == torch.float32:
+        return None
+    return output.float()

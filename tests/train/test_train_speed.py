@@ -74,6 +74,7 @@ def test_bf16_keeps_fp32_master_weights_and_the_fp32_loss(tiny_model, precision)
     batch = _batch(fp32.config.vocab_size)
     reference, loss = _loss(fp32, batch, autocast=False), _loss(mixed, batch, autocast=True)
     assert loss.dtype == torch.float32
+    assert abs(_loss(mixed, batch, autocast=False).item() - loss.item()) < 0.02 * loss.item()  # runs outside autocast
     assert abs(loss.item() - reference.item()) < 0.02 * reference.item()  # bf16 rounding, not a different model
     loss.backward()
     assert all(p.grad is not None and p.grad.dtype == torch.float32 for p in trainable)
