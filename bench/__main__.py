@@ -13,6 +13,7 @@ HERE = Path(__file__).resolve().parent
 
 
 def main(names: list[str]) -> int:
+    names = [name.replace("-", "_") for name in names]  # `finetune-real` runs bench_finetune_real.py
     available = sorted(p.stem.removeprefix("bench_") for p in HERE.glob("bench_*.py"))
     unknown = sorted(set(names) - set(available))
     if unknown:

@@ -31,7 +31,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from bench.common import CORPORA, RESULTS, median_run, run_in_child, save
+from bench.common import CORPORA, RESULTS, CountingCollator, legacy_features, median_run, run_in_child, save
 
 CHARACTER = "ROMEO"
 CUTOFF = 256
@@ -55,31 +55,6 @@ def prepare(home: Path) -> None:
                                           formats=["processed_dataset"], dataset=f"{CHARACTER}-rounds{rounds}"))
     make_tiny_model(home / "models" / "tiny", arch="llama", texts=[source.read_text(encoding="utf-8")],
                     vocab_size=2048, hidden=128, layers=4)
-
-
-class CountingCollator:
-    """Wraps a collator and counts the non-pad tokens it hands to the model."""
-
-    def __init__(self, collator):
-        self.collator = collator
-        self.tokens = 0
-
-    def __call__(self, features):
-        batch = self.collator(features)
-        mask = batch.get("attention_mask")
-        self.tokens += int(mask.sum()) if mask is not None else batch["input_ids"].numel()
-        return batch
-
-
-def legacy_features(rows: list[dict], tokenizer, cutoff: int) -> list[dict]:
-    """lora_finetune.py's tokenisation: context + reply, last cutoff-1 tokens, BOS, right-padded."""
-    features = []
-    for row in rows:
-        ids = tokenizer(row["input"] + row["output"], add_special_tokens=False)["input_ids"][-(cutoff - 1):]
-        ids = [tokenizer.bos_token_id, *ids]
-        pad = cutoff - len(ids)
-        features.append({"input_ids": ids + [tokenizer.pad_token_id] * pad, "attention_mask": [1] * len(ids) + [0] * pad})
-    return features
 
 
 def run(recipe: str, home: str, dataset: str, steps: int) -> dict:

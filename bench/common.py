@@ -49,3 +49,34 @@ def median_run(runs: list[dict], rate: str) -> dict:
     median = sorted(runs, key=lambda r: r[rate])[len(runs) // 2]
     return {**median, f"{rate}_all_runs": [round(r[rate], 1) for r in runs],
             "peak_rss_mb": max(r["peak_rss_mb"] for r in runs)}
+
+
+class CountingCollator:
+    """Wraps a collator and counts what it hands to the model: non-pad tokens (`tokens`), tokens that
+    carry loss (`trained`, labels other than -100) and the sum of squared sample lengths (for the
+    attention FLOPs)."""
+
+    def __init__(self, collator):
+        self.collator = collator
+        self.tokens = self.trained = self.squares = 0
+
+    def __call__(self, features):
+        batch = self.collator(features)
+        mask = batch.get("attention_mask")
+        lengths = mask.sum(dim=1).tolist() if mask is not None and mask.dim() == 2 else [batch["input_ids"].numel()]
+        self.tokens += int(sum(lengths))
+        self.squares += int(sum(n * n for n in lengths))
+        if "labels" in batch:
+            self.trained += int((batch["labels"][:, 1:] != -100).sum())
+        return batch
+
+
+def legacy_features(rows: list[dict], tokenizer, cutoff: int) -> list[dict]:
+    """lora_finetune.py's tokenisation: context + reply, last cutoff-1 tokens, BOS, right-padded."""
+    features = []
+    for row in rows:
+        ids = tokenizer(row["input"] + row["output"], add_special_tokens=False)["input_ids"][-(cutoff - 1):]
+        ids = [tokenizer.bos_token_id, *ids]
+        pad = cutoff - len(ids)
+        features.append({"input_ids": ids + [tokenizer.pad_token_id] * pad, "attention_mask": [1] * len(ids) + [0] * pad})
+    return features

@@ -206,6 +206,9 @@ def pair_cmd(prompts_dir, completions_dir, character, persona, strict, filters, 
 @click.option("--dropout", default=0.05, show_default=True, help="LoRA dropout.")
 @click.option("--target-modules", default="auto", show_default=True,
               help="auto (per architecture), all-linear, or comma-separated module names.")
+@click.option("--lora-layers", default=0, show_default=True,
+              help="Adapters on the top K layers only (0: all): backward stops below them, faster and "
+                   "lighter, a weaker LoRA.")
 @click.option("--learning-rate", "--lr", "learning_rate", default=3e-4, show_default=True, type=float)
 @click.option("--lr-scheduler", default="linear", show_default=True)
 @click.option("--warmup-steps", default=0.0, show_default=True, type=float, help="Steps, or a fraction of them when < 1.")
@@ -229,7 +232,9 @@ def pair_cmd(prompts_dir, completions_dir, character, persona, strict, filters, 
 @click.option("--logging-steps", default=1, show_default=True)
 @click.option("--seed", default=42, show_default=True)
 @click.option("--gradient-checkpointing", is_flag=True, help="Trade compute for memory.")
-@click.option("--precision", default="auto", show_default=True, help="auto, fp32, bf16 or fp16.")
+@click.option("--precision", default="auto", show_default=True,
+              help="auto (the fastest correct one for this machine, said at start), fp32, bf16-autocast (bf16 "
+                   "matmuls, fp32 weights), bf16 (bf16 base, fp32 LoRA) or fp16 (GPU).")
 @click.option("--load-in-8bit", is_flag=True, help="Load the base model in 8 bits (bitsandbytes, CUDA only).")
 @click.option("--load-in-4bit", is_flag=True, help="Load the base model in 4 bits (bitsandbytes, CUDA only).")
 @click.option("--optimizer", default="adamw_torch", show_default=True)

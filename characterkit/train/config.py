@@ -13,7 +13,7 @@ from characterkit.paths import safe_name
 
 SCHEDULERS = ("linear", "cosine", "cosine_with_restarts", "polynomial", "constant", "constant_with_warmup",
               "inverse_sqrt")
-PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+PRECISIONS = ("auto", "fp32", "bf16-autocast", "bf16", "fp16")  # see train/hardware.py
 
 
 @dataclass
@@ -29,6 +29,8 @@ class FinetuneSettings:
     val_split: a share of the training rows held out when the dataset has no validation rows.
     overlap: tokens shared by neighbouring windows of a plain-text dataset.
     group_by_length: batch samples of similar length together (less padding; ignored with packing).
+    precision: `auto` picks for the hardware (train/hardware.py). lora_layers > 0: adapters on the
+    top K decoder layers only (backward stops below them: faster, less memory, a weaker LoRA).
     """
 
     model: str
@@ -41,6 +43,7 @@ class FinetuneSettings:
     alpha: int = 32
     dropout: float = 0.05
     target_modules: str = "auto"
+    lora_layers: int = 0
     learning_rate: float = 3e-4
     lr_scheduler: str = "linear"
     warmup_steps: float = 0.0
@@ -75,7 +78,7 @@ class FinetuneSettings:
                        grad_accum=self.grad_accum, cutoff=self.cutoff, logging_steps=self.logging_steps,
                        save_total_limit=self.save_total_limit)
         check_at_least(0, max_steps=self.max_steps, eval_steps=self.eval_steps, save_steps=self.save_steps,
-                       overlap=self.overlap, warmup_steps=self.warmup_steps)
+                       overlap=self.overlap, warmup_steps=self.warmup_steps, lora_layers=self.lora_layers)
         check_fraction(dropout=self.dropout, val_split=self.val_split)
         check_above(0, learning_rate=self.learning_rate)
         check_at_most(1_000_000, epochs=self.epochs)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,7 +40,7 @@ class RunPlan:
     model_dir: Path
     model_type: str
     targets: list[str] | str
-    precision: str
+    precision: object  # hardware.Precision
     tokenizer: object
     fmt: object
     data: TrainingData
@@ -57,6 +58,8 @@ def finetune(settings: FinetuneSettings) -> dict:
     existing LoRA without --overwrite / --resume.
     """
     plan = plan_run(settings)
+    if _is_main_process():
+        print(f"precision: {plan.precision.name} ({plan.precision.reason})", file=sys.stderr, flush=True)
     with atomic.writing(plan.folder, keep=artifacts.checkpoints):  # a failed run leaves no empty loras/NAME; a full disk is one line
         return _train_and_save(plan)
 
@@ -70,8 +73,8 @@ def _train_and_save(plan: RunPlan) -> dict:
     metrics = trainer.evaluate() if plan.val_set else {}
     result = {"global_step": trainer.state.global_step, "epoch": trainer.state.epoch,
               "train_loss": output.training_loss, "eval_loss": metrics.get("eval_loss"),
-              "eval_perplexity": _perplexity(metrics.get("eval_loss")), "precision": plan.precision,
-              "world_size": trainer.args.world_size, "seconds": output.metrics.get("train_runtime")}
+              "eval_perplexity": _perplexity(metrics.get("eval_loss")), "precision": plan.precision.to_dict(),
+              "threads": _threads(), "world_size": trainer.args.world_size, "seconds": output.metrics.get("train_runtime")}
     card = _run_card(plan, result)
     if trainer.is_world_process_zero():
         _save(plan, trainer, card)
@@ -147,13 +150,19 @@ def build_trainer(plan: RunPlan):
     args = _training_arguments(plan)
     s = plan.settings
     set_seed(s.seed)  # the LoRA's initial weights come from the global RNG: same seed, same run
-    model = load_model(plan.model_dir, plan.precision, s.load_in_8bit, s.load_in_4bit, s.gradient_checkpointing)
-    model = add_lora(model, plan.targets, s.rank, s.alpha, s.dropout)
+    model = load_model(plan.model_dir, plan.precision.weights, s.load_in_8bit, s.load_in_4bit, s.gradient_checkpointing)
+    model = add_lora(model, plan.targets, s.rank, s.alpha, s.dropout, s.lora_layers)
+    if plan.precision.name == "bf16-autocast":
+        from characterkit.train.hardware import cache_frozen_bf16
+
+        cache_frozen_bf16(model)
     trainer = Trainer(model=model, args=args, train_dataset=plan.train_set, eval_dataset=plan.val_set or None,
                       data_collator=make_collator(s.packing, plan.tokenizer.pad_token_id,
                                                   keep_logits=logits_mask_supported(model)),
                       compute_loss_func=trained_token_loss)
     trainer.remove_callback(ProgressCallback)
+    if s.gradient_checkpointing and not (s.load_in_8bit or s.load_in_4bit):
+        trainer.add_callback(_no_input_grads_callback())
     trainer.add_callback(_loss_progress_callback())
     return trainer
 
@@ -175,7 +184,7 @@ def _training_arguments(plan: RunPlan):
             eval_strategy="steps" if evaluate_every else "no", eval_steps=evaluate_every or None,
             # Batches of similar lengths waste little on padding; packing has no padding to save.
             train_sampling_strategy="group_by_length" if s.group_by_length and not s.packing else "random",
-            seed=s.seed, data_seed=s.seed, bf16=plan.precision == "bf16", fp16=plan.precision == "fp16",
+            seed=s.seed, data_seed=s.seed, bf16=plan.precision.mixed == "bf16", fp16=plan.precision.mixed == "fp16",
             use_cpu=not torch.cuda.is_available(), report_to="none", remove_unused_columns=False,
             activation_checkpointing=s.gradient_checkpointing,  # transformers 5's name for it
             activation_checkpointing_kwargs={"use_reentrant": False} if s.gradient_checkpointing else None,
@@ -201,6 +210,32 @@ def _loss_progress_callback():
                 self.training_bar.write(f"step {state.global_step}: eval loss {logs['eval_loss']:.4f}")
 
     return LossProgressCallback()
+
+
+def _no_input_grads_callback():
+    """Undo the Trainer's `enable_input_require_grads` once checkpointing is on.
+
+    transformers makes the embeddings' output require grad for peft + checkpointing, which the
+    reentrant checkpoint needs; ours is non-reentrant (it reaches the LoRA weights inside a
+    checkpointed layer without it), and with the flag backward runs through every frozen layer
+    down to the embeddings, so --lora-layers would save nothing.
+    """
+    from transformers import TrainerCallback
+
+    class NoInputGrads(TrainerCallback):
+        def on_train_begin(self, args, state, control, model=None, **kwargs):
+            base = model.get_base_model() if hasattr(model, "get_base_model") else model
+            for wrapper in {id(model): model, id(base): base}.values():
+                if getattr(wrapper, "_require_grads_hooks", None):
+                    wrapper.disable_input_require_grads()
+
+    return NoInputGrads()
+
+
+def _threads() -> int:
+    import torch
+
+    return torch.get_num_threads()
 
 
 def _run_card(plan: RunPlan, result: dict) -> dict:

@@ -81,15 +81,11 @@ def check_hardware(precision: str, load_in_8bit: bool, load_in_4bit: bool) -> No
             raise UserError(f"{wanted} needs bitsandbytes: pip install bitsandbytes") from None
 
 
-def resolve_precision(precision: str) -> str:
-    """`auto`: bf16 on a GPU that has it, else fp16 on a GPU, else fp32 on the CPU."""
-    import torch
+def resolve_precision(precision: str):
+    """The Precision to train in (`hardware.choose_precision`: auto picks for this machine)."""
+    from characterkit.train.hardware import choose_precision
 
-    if precision != "auto":
-        return precision
-    if not torch.cuda.is_available():
-        return "fp32"
-    return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+    return choose_precision(precision)
 
 
 def load_model(model_dir: Path, precision: str, load_in_8bit: bool = False, load_in_4bit: bool = False,
@@ -98,7 +94,7 @@ def load_model(model_dir: Path, precision: str, load_in_8bit: bool = False, load
     import torch
     from transformers import AutoModelForCausalLM
 
-    dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision, torch.float32)
+    dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision, torch.float32)  # Precision.weights
     kwargs = {"dtype": dtype}
     if load_in_8bit or load_in_4bit:
         from transformers import BitsAndBytesConfig
@@ -138,17 +134,32 @@ def lora_targets(model_type: str, target_modules: str) -> list[str] | str:
     return list(DEFAULTS[model_type])
 
 
-def add_lora(model, targets: list[str] | str, rank: int, alpha: int, dropout: float):
-    """Wrap `model` in a peft LoRA; only the lora_ weights are trainable."""
+def add_lora(model, targets: list[str] | str, rank: int, alpha: int, dropout: float, lora_layers: int = 0):
+    """Wrap `model` in a peft LoRA; only the lora_ weights are trainable.
+
+    lora_layers > 0: adapters on the top `lora_layers` decoder layers only. Nothing below the lowest
+    adapted layer needs a gradient, so autograd records nothing there and backward stops at it.
+    """
     from peft import LoraConfig, get_peft_model
 
+    layers = top_layers(model, lora_layers) if lora_layers else None
     config = LoraConfig(task_type="CAUSAL_LM", r=rank, lora_alpha=alpha, lora_dropout=dropout, bias="none",
-                        target_modules=targets)
+                        target_modules=targets, layers_to_transform=layers)
     quiet_peft_warnings()
     try:
         return get_peft_model(model, config)
     except ValueError as e:  # peft's "Target modules {...} not found in the base model"
         raise UserError(f"--target-modules: {e}") from None
+
+
+def top_layers(model, count: int) -> list[int]:
+    """Indices of the top `count` decoder layers; UserError when the model has fewer."""
+    total = getattr(model.config, "num_hidden_layers", None)
+    if total is None:
+        raise UserError(f"--lora-layers: model type {model.config.model_type!r} does not say how many layers it has")
+    if count > total:
+        raise UserError(f"--lora-layers {count}: the model has only {total} layers")
+    return list(range(total - count, total))
 
 
 def quiet_peft_warnings() -> None:

@@ -1,0 +1,117 @@
+"""What the hardware can do fast, and the precision `--precision auto` picks from it.
+
+    fp32            everything in fp32
+    bf16-autocast   fp32 master weights (LoRA + optimizer) and fp32 residual stream; matmuls in bf16.
+                    The frozen base's linear weights are stored in bf16 once (`cache_frozen_bf16`):
+                    autocast casts frozen weights anew on every forward (it caches casts only of
+                    weights that require grad), and the cast gives the same bf16 numbers either way
+    bf16            the whole frozen base in bf16 (residual stream too); LoRA weights and the
+                    optimizer stay fp32 (peft keeps adapters fp32); matmuls under bf16 autocast
+    fp16            fp16 mixed precision (CUDA only)
+
+auto: bf16 on a CUDA GPU that has it, else fp16 there; on a CPU bf16-autocast when it has bf16
+instructions (avx512_bf16 or AMX), else fp32. A CPU without them emulates bf16 matmuls, which is
+slower than fp32, so torch's own "mkldnn bf16 supported" (true on any AVX-512 CPU) is not enough.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+CPU_BF16_FLAGS = ("amx_bf16", "avx512_bf16")  # /proc/cpuinfo flags of native bf16 dot products
+CPUINFO = Path("/proc/cpuinfo")
+
+
+@dataclass(frozen=True)
+class Precision:
+    """The precision a run trains in and why it was chosen (shown at start and kept in the run card)."""
+
+    name: str
+    reason: str
+
+    @property
+    def mixed(self) -> str | None:
+        """The Trainer's mixed-precision mode ("bf16", "fp16") or None for fp32."""
+        return None if self.name == "fp32" else self.name.split("-")[0]
+
+    @property
+    def weights(self) -> str:
+        """The dtype the base model is loaded in: bf16 only for `bf16`; bf16-autocast loads fp32
+        and caches bf16 copies of the frozen linear weights after the LoRA is added."""
+        return self.name if self.name in ("bf16", "fp16") else "fp32"
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "reason": self.reason}
+
+
+def cpu_bf16_flags() -> list[str]:
+    """The native-bf16 instruction flags this CPU reports ([] when none, or not Linux)."""
+    try:
+        text = CPUINFO.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    flags = set()
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            flags.update(line.partition(":")[2].split())
+    return [flag for flag in CPU_BF16_FLAGS if flag in flags]
+
+
+def choose_precision(requested: str) -> Precision:
+    """`requested` as is (with why), or for `auto` the fastest correct precision on this machine."""
+    import torch
+
+    if requested != "auto":
+        return Precision(requested, "asked for with --precision")
+    if torch.cuda.is_available():
+        if torch.cuda.is_bf16_supported():
+            return Precision("bf16", "auto: this CUDA GPU supports bf16")
+        return Precision("fp16", "auto: this CUDA GPU has no bf16; fp16 mixed precision")
+    flags = cpu_bf16_flags()
+    if flags:
+        return Precision("bf16-autocast", f"auto: this CPU has {'/'.join(flags)}, so bf16 matmuls run at about "
+                                          "twice fp32's speed; LoRA weights, optimizer and residual stream stay fp32")
+    return Precision("fp32", "auto: this CPU has no bf16 instructions (avx512_bf16/amx_bf16), where bf16 is "
+                             "emulated and slower than fp32")
+
+
+def cache_frozen_bf16(model) -> int:
+    """Store the frozen linear weights of `model` in bf16; return how many were converted.
+
+    Under bf16 autocast each matmul casts its fp32 weight to bf16 on every forward; doing it once
+    gives the same bf16 numbers without the per-step cast (and halves those weights' memory). The
+    output embedding (the LM head, often tied to the input embedding) and anything trainable stay fp32.
+    Outside autocast (a direct forward call) hooks run such a layer in bf16 and hand back fp32, so the
+    model still runs as an fp32 model would.
+    """
+    import torch
+
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    head = base.get_output_embeddings()
+    converted = 0
+    for module in base.modules():
+        if (isinstance(module, torch.nn.Linear) and module is not head and not module.weight.requires_grad
+                and module.weight.dtype == torch.float32):
+            module.to(torch.bfloat16)
+            module.register_forward_pre_hook(_input_to_bf16)
+            module.register_forward_hook(_output_to_fp32)
+            converted += 1
+    return converted
+
+
+def _input_to_bf16(module, args):
+    import torch
+
+    x = args[0]
+    if torch.is_autocast_enabled(x.device.type) or x.dtype == torch.bfloat16:
+        return None
+    return (x.to(torch.bfloat16), *args[1:])
+
+
+def _output_to_fp32(module, args, output):
+    import torch
+
+    if torch.is_autocast_enabled(output.device.type) or output.dtype == torch.float32:
+        return None
+    return output.float()

@@ -1,0 +1,122 @@
+"""Speed settings: the precision `auto` picks, fp32 master weights, LoRA on the top K layers only."""
+
+import pytest
+import torch
+
+from characterkit.train import hardware
+from characterkit.train.collate import make_collator
+from characterkit.train.config import FinetuneSettings
+from characterkit.train.encode import IGNORE
+from characterkit.train.loss import trained_token_loss
+from characterkit.train.model import add_lora, load_model
+
+
+@pytest.fixture
+def cpu_only(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+
+
+def test_cpu_bf16_flags_read_from_cpuinfo(tmp_path, monkeypatch):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx512f avx512_bf16 avx512_vnni\n\n"
+                       "processor\t: 1\nflags\t\t: fpu sse2 avx512f avx512_bf16 avx512_vnni\n")
+    monkeypatch.setattr(hardware, "CPUINFO", cpuinfo)
+    assert hardware.cpu_bf16_flags() == ["avx512_bf16"]
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f avx512bw\n")  # AVX-512, no native bf16
+    assert hardware.cpu_bf16_flags() == []
+    monkeypatch.setattr(hardware, "CPUINFO", tmp_path / "missing")
+    assert hardware.cpu_bf16_flags() == []
+
+
+def test_auto_picks_bf16_autocast_only_on_a_cpu_with_bf16_instructions(cpu_only, monkeypatch):
+    monkeypatch.setattr(hardware, "cpu_bf16_flags", lambda: ["amx_bf16", "avx512_bf16"])
+    chosen = hardware.choose_precision("auto")
+    assert (chosen.name, chosen.mixed, chosen.weights) == ("bf16-autocast", "bf16", "fp32")
+    assert "amx_bf16/avx512_bf16" in chosen.reason
+
+    monkeypatch.setattr(hardware, "cpu_bf16_flags", lambda: [])
+    chosen = hardware.choose_precision("auto")
+    assert (chosen.name, chosen.mixed, chosen.weights) == ("fp32", None, "fp32")
+    assert "no bf16 instructions" in chosen.reason
+    assert hardware.choose_precision("bf16").reason == "asked for with --precision"
+
+
+def _lora_model(model_dir, precision: str, lora_layers: int = 0):
+    torch.manual_seed(0)
+    model = add_lora(load_model(model_dir, hardware.Precision(precision, "").weights), ["q_proj", "v_proj"],
+                     rank=8, alpha=16, dropout=0.0, lora_layers=lora_layers)
+    if precision == "bf16-autocast":
+        hardware.cache_frozen_bf16(model)
+    return model
+
+
+def _batch(vocab: int, length: int = 24):
+    generator = torch.Generator().manual_seed(1)
+    rows = [{"input_ids": torch.randint(3, vocab, (n,), generator=generator).tolist()} for n in (length, length - 7)]
+    for row in rows:  # the second half of each sample is the trained reply
+        row["labels"] = [IGNORE] * (len(row["input_ids"]) // 2) + row["input_ids"][len(row["input_ids"]) // 2:]
+    return make_collator(False, 0, keep_logits=True)(rows)
+
+
+def _loss(model, batch, autocast: bool):
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast):
+        outputs = model(**{k: v for k, v in batch.items() if k != "labels"})
+    return trained_token_loss(outputs, batch["labels"])
+
+
+@pytest.mark.parametrize("precision", ["bf16-autocast", "bf16"])
+def test_bf16_keeps_fp32_master_weights_and_the_fp32_loss(tiny_model, precision):
+    fp32, mixed = _lora_model(tiny_model, "fp32"), _lora_model(tiny_model, precision)
+    trainable = [p for p in mixed.parameters() if p.requires_grad]
+    assert trainable and all(p.dtype == torch.float32 for p in trainable)  # LoRA weights (and so AdamW) in fp32
+    frozen = {p.dtype for n, p in mixed.named_parameters() if not p.requires_grad and "proj" in n}
+    assert frozen == {torch.bfloat16}  # the frozen projections are stored in bf16, not re-cast every step
+    batch = _batch(fp32.config.vocab_size)
+    reference, loss = _loss(fp32, batch, autocast=False), _loss(mixed, batch, autocast=True)
+    assert loss.dtype == torch.float32
+    assert abs(_loss(mixed, batch, autocast=False).item() - loss.item()) < 0.02 * loss.item()  # runs outside autocast
+    assert abs(loss.item() - reference.item()) < 0.02 * reference.item()  # bf16 rounding, not a different model
+    loss.backward()
+    assert all(p.grad is not None and p.grad.dtype == torch.float32 for p in trainable)
+
+
+def test_lora_layers_adapts_the_top_layers_and_backward_stops_below_them(tmp_path_factory):
+    from characterkit.train.tiny import make_tiny_model
+
+    model_dir = make_tiny_model(tmp_path_factory.mktemp("deep") / "tiny4", arch="llama", layers=4)
+    model = _lora_model(model_dir, "fp32", lora_layers=2)
+    adapted = {int(n.split(".layers.")[1].split(".")[0]) for n, p in model.named_parameters() if p.requires_grad}
+    assert adapted == {2, 3}
+    layers = model.get_base_model().model.layers
+    needs_grad = {}
+    for index, layer in enumerate(layers):  # does autograd record anything at the layer's output?
+        layer.register_forward_hook(lambda m, args, out, i=index: needs_grad.__setitem__(
+            i, (out[0] if isinstance(out, tuple) else out).requires_grad))
+    loss = _loss(model, _batch(model.config.vocab_size), autocast=False)
+    assert needs_grad == {0: False, 1: False, 2: True, 3: True}  # nothing below layer 2 is part of backward
+    loss.backward()
+    assert all(p.grad is None for n, p in model.named_parameters() if ".layers.0." in n or ".layers.1." in n)
+    assert all(p.grad is not None for p in model.parameters() if p.requires_grad)
+
+
+def test_lora_layers_beyond_the_model_is_a_user_error(tiny_model):
+    from characterkit.errors import UserError
+
+    with pytest.raises(UserError, match="only 2 layers"):
+        _lora_model(tiny_model, "fp32", lora_layers=3)
+    with pytest.raises(UserError, match="--lora-layers"):
+        FinetuneSettings(model="m", data="d", lora_layers=-1)
+
+
+def test_finetune_says_which_precision_it_picked(dataset, home, capsys, cpu_only, monkeypatch):
+    from characterkit.cli import main
+
+    monkeypatch.setattr(hardware, "cpu_bf16_flags", lambda: ["avx512_bf16"])
+    assert main(["finetune", "-m", "tiny", "-d", "Mara", "--max-steps", "2", "--save-steps", "0",
+                 "--lora-layers", "1"]) == 0
+    assert "precision: bf16-autocast (auto: this CPU has avx512_bf16" in capsys.readouterr().err
+    import json
+
+    card = json.loads((home / "loras" / "Mara" / "characterkit.json").read_text())
+    assert card["result"]["precision"]["name"] == "bf16-autocast" and card["settings"]["lora_layers"] == 1
+    assert card["result"]["threads"] >= 1
