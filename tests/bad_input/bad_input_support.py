@@ -31,7 +31,8 @@ class Case:
 
 
 def _is_progress(line: str) -> bool:
-    return "\r" in line or "it/s" in line or "s/it" in line or line.startswith(("Writing model shards", "Loading", "loading "))
+    return "\r" in line or "it/s" in line or "s/it" in line or line.startswith(
+        ("Writing model shards", "Loading", "loading ", "precision: "))  # finetune says which precision it picked
 
 
 def error_line(err: str) -> str:
