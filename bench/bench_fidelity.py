@@ -8,8 +8,8 @@ lr 1e-3, bf16 autocast where the CPU has bf16 instructions); then `eval`, whose 
 loaded model with the adapter off. No baseline run is needed: base and LoRA are measured in the same
 process on the same held-out data. Aims (issue 11): the classifier attributes at least twice as many
 LoRA replies to Algernon as base replies, and the LoRA lowers the loss on his held-out lines more than
-on the other speakers'. The model: BENCH_FIDELITY_MODEL, else the converted folder in ../scratch, else
-models/SmolLM2-135M-Instruct under CHARACTERKIT_HOME (`characterkit models install smollm2`).
+on the other speakers'. The model: BENCH_FIDELITY_MODEL, else models/SmolLM2-135M-Instruct under the home
+(installed on first use, as `characterkit models install smollm2` does).
 """
 
 from __future__ import annotations
@@ -27,12 +27,12 @@ SOURCE = CORPORA / "plays" / "importance-of-being-earnest_pg844_2025-utf8.txt"
 
 
 def find_model() -> Path:
-    candidates = [os.environ.get("BENCH_FIDELITY_MODEL"), *(p / "scratch" / MODEL_NAME for p in REPO.parents[:2]),
-                  Path(os.environ.get("CHARACTERKIT_HOME", "~/.characterkit")).expanduser() / "models" / MODEL_NAME]
-    for candidate in candidates:
-        if candidate and (Path(candidate) / "config.json").is_file():
-            return Path(candidate)
-    sys.exit(f"bench fidelity needs {MODEL_NAME}: run `characterkit models install smollm2` or set BENCH_FIDELITY_MODEL")
+    """BENCH_FIDELITY_MODEL when set, else the built-in SmolLM2 under the home's models/ (installed on first use)."""
+    if os.environ.get("BENCH_FIDELITY_MODEL"):
+        return Path(os.environ["BENCH_FIDELITY_MODEL"])
+    from characterkit.models import ensure_installed
+
+    return ensure_installed()
 
 
 def bf16_cpu() -> bool:
