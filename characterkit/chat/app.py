@@ -141,7 +141,7 @@ def _responder(engine: ChatEngine):
     import gradio as gr
 
     def respond(message, history, temperature, top_p, max_new_tokens, repetition_penalty, seed, side_by_side,
-                recall=True, base_recall=True, summary="", covered=0):
+                recall=False, base_recall=True, summary="", covered=0):
         try:
             settings = GenerationSettings(temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens,
                                           repetition_penalty=repetition_penalty, seed=-1 if seed is None else seed)
@@ -177,7 +177,7 @@ def _memory_controls(gr, engine: ChatEngine) -> list:
     """Recall on/off, recall in the base pane too, the summary (editable) and the turns it covers."""
     has_lines = engine.memory is not None
     return [
-        gr.Checkbox(value=has_lines, interactive=has_lines, render=False,
+        gr.Checkbox(value=False, interactive=has_lines, render=False,
                     label=f"Recall {engine.character.name}'s own lines from the source"
                           + ("" if has_lines else " (this LoRA has no memory file)")),
         gr.Checkbox(value=True, interactive=has_lines, render=False, label="Recall them for the base model too"),

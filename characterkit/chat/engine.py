@@ -254,7 +254,8 @@ class ChatEngine:
         turns = [*history, Turn(c.user_name, message)]
         if memory is not None:
             memory.fit(len(history))
-        long_term = self.memory is not None and (memory is None or memory.long_term)
+        # Recall is asked for (ChatMemory.long_term): a LoRA trained without the memory block rambles with it.
+        long_term = self.memory is not None and memory is not None and memory.long_term
         recalled = self.recall(history, message) if long_term else []
         if not long_term:
             self._memory_seconds = 0.0

@@ -31,7 +31,7 @@ def run_terminal(engine: ChatEngine, settings: GenerationSettings, read: Callabl
     character = engine.character
     history = _opening(engine, write)
     compare = False
-    memory = ChatMemory(long_term=engine.memory is not None) if engine.remembers else None
+    memory = ChatMemory() if engine.remembers else None  # recall starts off: /memory turns it on
     write(f"(chatting with {character.name}; /help for commands)\n")
     while True:
         try:

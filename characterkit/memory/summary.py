@@ -25,7 +25,7 @@ class ChatMemory:
 
     summary: str = ""
     covered: int = 0
-    long_term: bool = True
+    long_term: bool = False  # off by default: see docs/memory.md
 
     def clear(self) -> None:
         self.summary, self.covered = "", 0

@@ -19,7 +19,8 @@ def _engine(engine, context=None, memory=True):
 
 def test_recalled_lines_go_into_the_persona_block(engine):
     chat = _engine(engine)
-    prompt, conv, _ = chat.build_prompt([], "Who planted the orchard?", 40)
+    assert chat.build_prompt([], "Who planted the orchard?", 40)[1].memories == []  # recall is asked for
+    prompt, conv, _ = chat.build_prompt([], "Who planted the orchard?", 40, ChatMemory(long_term=True))
     persona_block = prompt.split("<START>")[0]
     assert "apple orchard behind the mill" in persona_block
     assert "Things Mara has said before:" in persona_block
@@ -74,7 +75,8 @@ def test_stream_reports_recalled_lines_and_their_time(engine):
     from characterkit.chat.engine import GenerationSettings
 
     chat = _engine(engine)
-    chat.reply([], "Tell me about the orchard.", GenerationSettings(temperature=0, max_new_tokens=5))
+    chat.reply([], "Tell me about the orchard.", GenerationSettings(temperature=0, max_new_tokens=5),
+               memory=ChatMemory(long_term=True))
     stats = chat.last_stats
     assert stats.memories >= 1 and 0 < stats.memory_seconds <= stats.seconds_to_first_token
 
@@ -84,7 +86,7 @@ def test_terminal_memory_commands(engine):
     from characterkit.chat.terminal import run_terminal
 
     chat = ChatEngine(engine.model, engine.tokenizer, engine.character, memory=MemoryIndex(ENTRIES))
-    lines = iter(["/summary", "/memory", "/memory", "Who planted the orchard?", "/forget", "/quit"])
+    lines = iter(["/summary", "/memory", "/memory", "/memory", "Who planted the orchard?", "/forget", "/quit"])
     out = []
     run_terminal(chat, GenerationSettings(temperature=0, max_new_tokens=8), read=lambda _: next(lines),
                  write=out.append)
@@ -92,7 +94,7 @@ def test_terminal_memory_commands(engine):
     assert "(no summary yet: the whole conversation still fits)" in text
     assert "recalling Mara's own lines: off" in text and "recalling Mara's own lines: on" in text
     assert "(summary cleared)" in text
-    assert chat.last_stats.memories >= 1  # the reply after /memory twice recalled the orchard line
+    assert chat.last_stats.memories >= 1  # /memory three times: on, off, on; the orchard line was recalled
 
 
 def test_terminal_without_memory_says_so(engine):
