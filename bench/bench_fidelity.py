@@ -20,7 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import CORPORA, REPO, save
+from bench.common import CORPORA, save
+from characterkit.train.hardware import cpu_bf16_flags
 
 MODEL_NAME = "SmolLM2-135M-Instruct"
 SOURCE = CORPORA / "plays" / "importance-of-being-earnest_pg844_2025-utf8.txt"
@@ -33,14 +34,6 @@ def find_model() -> Path:
     from characterkit.models import ensure_installed
 
     return ensure_installed()
-
-
-def bf16_cpu() -> bool:
-    """True when this CPU has bf16 instructions (autocast then roughly halves the training time)."""
-    try:
-        return "avx512_bf16" in Path("/proc/cpuinfo").read_text() or "amx_bf16" in Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return False
 
 
 def run(home: Path) -> dict:
@@ -58,7 +51,7 @@ def run(home: Path) -> dict:
     train = FinetuneSettings(model=MODEL_NAME, data="Algernon", lora_name="Algernon",
                              epochs=float(os.environ.get("BENCH_FIDELITY_EPOCHS", 1)),
                              learning_rate=float(os.environ.get("BENCH_FIDELITY_LR", 1e-3)),
-                             precision="bf16" if bf16_cpu() else "fp32", save_steps=0, seed=0, logging_steps=10)
+                             precision="bf16" if cpu_bf16_flags() else "fp32", save_steps=0, seed=0, logging_steps=10)
     start = time.perf_counter()
     trained = finetune(train)
     train_seconds = time.perf_counter() - start

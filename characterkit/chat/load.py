@@ -33,7 +33,6 @@ class ChatSetup:
     prompt_format: str = "pygmalion"
     stop_strings: list[str] = field(default_factory=list)
     tokenizer_dir: Path | None = None  # the LoRA folder when it carries its own tokenizer, else the base
-    memory_file: Path | None = None  # the character's source lines (memory.jsonl), when there is one
 
 
 def resolve_setup(lora: str | None = None, model: str | None = None, character: str | None = None,
@@ -59,16 +58,7 @@ def resolve_setup(lora: str | None = None, model: str | None = None, character: 
         raise UserError("stop_strings must be a list of strings", path=card_path)
     has_tokenizer = lora_dir is not None and (lora_dir / "tokenizer_config.json").is_file()
     return ChatSetup(base_model=base, character=char, lora=lora_dir, prompt_format=prompt_format,
-                     stop_strings=stops, tokenizer_dir=lora_dir if has_tokenizer else base,
-                     memory_file=_memory_file(lora_dir))
-
-
-def _memory_file(lora_dir: Path | None) -> Path | None:
-    """The LoRA's copy of its dataset's memory file (finetune copies it in), when there is one."""
-    from characterkit.memory import MEMORY_FILE
-
-    path = lora_dir / MEMORY_FILE if lora_dir is not None else None
-    return path if path is not None and path.is_file() else None
+                     stop_strings=stops, tokenizer_dir=lora_dir if has_tokenizer else base)
 
 
 def _recorded_base_model(card: dict, card_path: Path, lora_dir: Path) -> Path:
@@ -192,13 +182,13 @@ def load_engine(setup: ChatSetup, trust_remote_code: bool = False, load_in_8bit:
                             path=setup.lora) from None
     model.eval()
     index = None
-    if memory and setup.memory_file is not None:
+    if memory and setup.lora is not None:  # finetune copied the dataset's memory file into the LoRA
         from characterkit.memory import MemoryIndex
 
-        index = MemoryIndex.load(setup.memory_file, setup.character.name)
+        index = MemoryIndex.in_folder(setup.lora, setup.character.name)
     return ChatEngine(model, tokenizer, setup.character, prompt_format=setup.prompt_format,
                       stop_strings=setup.stop_strings, max_message_chars=max_message_chars,
-                      memory=index if index else None, remembers=memory)  # an empty memory file is no memory
+                      memory=index, remembers=memory)
 
 
 def check_quantisation(load_in_8bit: bool, load_in_4bit: bool) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from characterkit.memory.store import MemoryEntry, read_memory
+from characterkit.memory.store import MEMORY_FILE, MemoryEntry, read_memory
 
 STOPWORDS = "en"
 
@@ -33,6 +33,14 @@ class MemoryIndex:
     @classmethod
     def load(cls, path: Path, character: str | None = None) -> "MemoryIndex":
         return cls(read_memory(path, character))
+
+    @classmethod
+    def in_folder(cls, folder: Path, character: str) -> "MemoryIndex | None":
+        """The character's memory from a dataset or LoRA folder's memory.jsonl; None when the folder
+        has none or it holds no line of theirs (an empty memory is no memory)."""
+        path = folder / MEMORY_FILE
+        index = cls.load(path, character) if path.is_file() else None
+        return index if index else None
 
     def __len__(self) -> int:
         return len(self.entries)

@@ -19,6 +19,7 @@ from collections import Counter
 from dataclasses import replace
 
 from characterkit.chat.engine import ChatEngine, Character, GenerationSettings
+from characterkit.memory import MemoryIndex
 from characterkit.prompts import Conversation
 from characterkit.records import Sample
 from characterkit.train import yes_no
@@ -40,7 +41,7 @@ def fidelity_and_cost(model, tokenizer, fmt, data, card: dict, settings, measure
     character = card.get("character") or data.character()
     engine = ChatEngine(model, tokenizer, Character(character, persona=card.get("persona") or ""),
                         prompt_format=fmt.name, stop_strings=card.get("stop_strings") or [],
-                        memory=_memory(folder, character))
+                        memory=MemoryIndex.in_folder(folder, character))
     generation = GenerationSettings(temperature=0, max_new_tokens=settings.max_new_tokens, seed=settings.seed)
     others = source.other_held_out(character, settings.seed)
     encoder = ConversationEncoder(fmt, tokenizer, card.get("settings", {}).get("cutoff", 256), card.get("add_eos", True))
@@ -90,15 +91,6 @@ def _classifier(source: SourceLines, character: str, held_out: list[Conversation
                         "lora": {**lora, "examples": replies[True][:EXAMPLES]}},
             "trained_on": classifier.lines, "classes": classifier.classes, "contexts": len(contexts),
             "seed": settings.seed}
-
-
-def _memory(folder, character: str):
-    """The dataset's memory of the character's training lines (val lines are never in it), or None."""
-    from characterkit.memory import MEMORY_FILE, MemoryIndex
-
-    path = folder / MEMORY_FILE
-    index = MemoryIndex.load(path, character) if path.is_file() else None
-    return index if index else None
 
 
 def _generate(engine: ChatEngine, conv: Conversation, generation: GenerationSettings, use_adapter: bool,
