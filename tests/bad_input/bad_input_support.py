@@ -30,7 +30,8 @@ class Case:
         return self.id
 
 
-def _is_progress(line: str) -> bool:
+def is_progress(line: str) -> bool:
+    """A progress bar, a loading line or a note a command prints before its result (not an error)."""
     return "\r" in line or "it/s" in line or "s/it" in line or line.startswith(
         ("Writing model shards", "Loading", "loading ", "precision: "))  # finetune says which precision it picked
 
@@ -40,7 +41,7 @@ def error_line(err: str) -> str:
     assert "Traceback" not in err, err
     # a progress bar left mid-line (a failed training) is followed by the error on the same line
     lines = [line[line.index("error: "):] if "error: " in line else line for line in err.splitlines()]
-    lines = [line for line in lines if line.strip() and not _is_progress(line)]
+    lines = [line for line in lines if line.strip() and not is_progress(line)]
     assert len(lines) == 1 and lines[0].startswith("error: "), f"expected one error line, got: {err!r}"
     return lines[0]
 
