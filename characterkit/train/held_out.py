@@ -28,7 +28,7 @@ DEFAULT_VAL_RATIO = 0.1  # the others' held-out share when the dataset itself ha
 
 @dataclass
 class SourceLines:
-    """Every Line of a dataset's sources (display names as in the dataset), with prepare's settings.
+    """Every Line of a dataset's sources (speakers named as in the dataset), with prepare's settings.
 
     all_kinds: the same sources parsed with narration and stage directions kept whatever prepare
     was told (the yes/no test needs the passages that are not dialogue).
@@ -91,11 +91,14 @@ class SourceLines:
 
 
 def _parse(sources: list[str], settings: dict, keep_all: bool) -> list[Line]:
-    """The Lines of `sources` parsed with prepare's `settings`, speakers in their display spelling."""
+    """The Lines of `sources` parsed with prepare's `settings`, speakers named as the dataset names them
+    (the user's spelling of --name, a shouted play name read as a name: `SpeakerTable.readable`)."""
     from characterkit.parse import SpeakerTable, parse_source
 
     aliases = settings.get("aliases") or {}
     table = SpeakerTable(aliases)
+    for name in settings.get("names") or []:
+        table.prefer(name)
     lines: list[Line] = []
     for path in sources:
         source = parse_source(path, fmt=settings.get("format", "auto"), aliases=aliases, cast=settings.get("cast"),
@@ -103,9 +106,9 @@ def _parse(sources: list[str], settings: dict, keep_all: bool) -> list[Line]:
                               strip_actions=settings.get("strip_actions", False),
                               keep_stage_directions=keep_all or settings.get("keep_stage_directions", True))
         lines.extend(source.scan(table))
-    for line in lines:  # display names need every source counted first, as in prepare
+    for line in lines:  # readable names need every source counted first, as in prepare
         if line.kind == SPEECH and line.speaker is not None:
-            line.speaker = table.display(line.speaker)
+            line.speaker = table.readable(line.speaker)
     return lines
 
 

@@ -120,3 +120,17 @@ def test_passages_leave_out_narration_that_opens_with_a_name_in_capitals(prepare
                         Line(None, "Tobias carries the flour up the path.", NARRATION), Line("Mara", "Hand me the rope now.")]
     assert sorted(source.passages(4, seed=0), key=lambda p: p[1]) == [("Tobias carries the flour up the path.", False),
                                                                        ("Mara: Hand me the rope now.", True)]
+
+
+def test_source_lines_name_speakers_as_the_dataset_does(home, tmp_path):
+    """A play prints ALGERNON; `--name Algernon` writes datasets/Algernon: eval's re-parse must call him
+    Algernon too, or the classifier finds none of his lines and the others' held-out set includes him."""
+    play = tmp_path / "play.txt"
+    play.write_text("\n".join(f"ALGERNON: I never travel without my diary, number {i}.\n"
+                              f"LANE: Yes, sir, number {i}.\n" for i in range(12)), encoding="utf-8")
+    assert main(["prepare", "dialogue", str(play), "-n", "Algernon", "--val-ratio", "0.3",
+                 "--formats", "processed_dataset"]) == 0
+    source = SourceLines.from_dataset(home / "datasets" / "Algernon")
+    assert {speaker for speaker, _ in source.speech()} == {"Algernon", "Lane"}
+    held_out, _ = source.other_held_out("Algernon", seed=0)
+    assert held_out and {s.character for s in held_out} == {"Lane"}
