@@ -60,7 +60,9 @@ def prepare():
               help="Novels: a cast file (YAML list of name, aliases, gender) instead of the cast found in the text.")
 @click.option("--val-ratio", default=0.05, show_default=True, help="Share of samples for validation (seeded).")
 @click.option("--seed", default=0, show_default=True)
-@click.option("--persona", default="", help="A description of the character, used as the system prompt.")
+@click.option("--persona", default=None,
+              help="A description of the character, used as the system prompt (default: written from the source; "
+                   "--persona '' for none).")
 @click.option("--greeting", "greetings", multiple=True, metavar="[NAME=]LINE",
               help="The card's greeting (default: a line of the character's that can open a chat with a stranger).")
 @click.option("--formats", default=None, help="Comma-separated exports (default: all). See docs for names.")

@@ -34,7 +34,7 @@ class DialogueSettings:
     cast: str | None = None  # novels: a cast file (name, aliases, gender) instead of the discovered cast
     val_ratio: float = 0.05
     seed: int = 0
-    persona: str = ""
+    persona: str | None = None  # None: written from the source (export.persona.describe); "": no system prompt
     greetings: list[str] = field(default_factory=list)  # --greeting: "LINE" (first character) or "NAME=LINE"
     formats: list[str] | None = None  # None: every export
     dataset: str | None = None  # name under datasets/; default: the (first) character's name

@@ -32,8 +32,9 @@ def prepare_dialogue(settings: DialogueSettings) -> dict:
     get_exports(settings.formats)  # an unknown format name fails before any reading or writing
     settings.aliases = {**cast_aliases(settings.cast), **settings.aliases}  # so --name Lizzy finds Elizabeth
     with LineSpool() as spool:
-        table, parsed = _parse_sources(settings, spool)
+        table, parsed, traits = _parse_sources(settings, spool)
         characters = _choose_characters(settings, table)
+        personas = source_personas(settings, table, traits, characters)
         name = paths.safe_name(settings.dataset or characters[0], "dataset name")
         folder = paths.dataset_folder(name, settings.output_dir)
         paths.check_output_folder(folder)
@@ -42,7 +43,7 @@ def prepare_dialogue(settings: DialogueSettings) -> dict:
         for source in parsed:
             drops.update(source.drops)
         written, context = Counter(), Counter()  # context: turns of the kept samples' windows, by kind
-        samples = _samples(settings, spool, table, set(characters), drops, written, context)
+        samples = _samples(settings, spool, table, personas, drops, written, context)
         export_notes = Counter()
         with atomic.replace_dir(folder) as tmp:
             exports = export_samples(samples, tmp, name, settings.formats, notes=export_notes,
@@ -59,6 +60,7 @@ def prepare_dialogue(settings: DialogueSettings) -> dict:
                 "context": dict(context),  # unattributed_speech: speech turns shown without a name (under the cut-off)
                 "exports": relative_files(exports, tmp),
                 "memory": {"file": MEMORY_FILE, "lines": memory_lines},
+                "personas": personas,  # the system prompt of each character's samples
                 "export_notes": dict(export_notes),  # e.g. opening_turn_added: replies that open a scene
                 "settings": settings.to_dict(),
                 "seconds": round(time.perf_counter() - started, 3),
@@ -82,34 +84,60 @@ def _parse_sources(settings: DialogueSettings, spool) -> tuple:
     """
     from characterkit.parse import SpeakerTable, parse_source
 
+    from characterkit.export.persona import count_traits
+
     table = SpeakerTable(settings.aliases)
     for name in settings.names:
         table.prefer(name)
     named = {table.key(name) for name in settings.names}
-    is_character = functools.cache(lambda spelled: table.key(spelled) in named)
+    key = functools.cache(table.key)
+    is_character = functools.cache(lambda spelled: key(spelled) in named)
+    traits = {}  # speaker key -> SpeechTraits, for the personas written from the source
+    wanted = (lambda k: True) if settings.all_speakers else named.__contains__
     parsed = []
     for path in settings.sources:
         source = parse_source(path, fmt=settings.format, aliases=settings.aliases, cast=settings.cast,
                               keep_narration=settings.keep_narration, strip_actions=settings.strip_actions,
                               keep_stage_directions=settings.keep_stage_directions)
         lines = source.scan(table)
+        if settings.persona is None:
+            lines = count_traits(lines, traits, key, wanted)
         spool.add(lines if settings.all_speakers else within_reach(lines, is_character, settings.rounds))
         parsed.append(source)
-    return table, parsed
+    return table, parsed, traits
 
 
-def _samples(settings: DialogueSettings, spool, speakers, characters: set[str], drops: DropCounter,
+def source_personas(settings: DialogueSettings, table, traits: dict, characters: list[str]) -> dict[str, str]:
+    """{character: persona}: --persona for every character when given, else one written from the source
+    (export.persona.describe: where the lines come from, whom the character talks to, how they speak)."""
+    from characterkit.export.persona import describe
+
+    if settings.persona is not None:
+        return {name: settings.persona for name in characters}
+    personas = {}
+    for name in characters:
+        counted = traits.get(table.key(name))
+        if counted is None:
+            personas[name] = ""
+            continue
+        counted.addressees = Counter({table.readable(k): n for k, n in counted.addressees.items()})
+        personas[name] = describe(name, settings.sources, counted)
+    return personas
+
+
+def _samples(settings: DialogueSettings, spool, speakers, personas: dict[str, str], drops: DropCounter,
              written: Counter, context: Counter) -> Iterator[Sample]:
-    """The second pass: every kept sample with its split, counting drops and writes as it goes."""
+    """The second pass: every kept sample of a character in `personas` (each with its persona) and its
+    split, counting drops and writes as it goes."""
     keep = SampleFilter(min_words=settings.min_words)
     for section in range(len(spool)):  # one per source: the context window starts empty in each
         lines = _displayed(spool.read(section), speakers)
-        for item in build_samples(lines, characters, settings.rounds, persona=settings.persona,
-                                  min_confidence=settings.min_confidence):
+        for item in build_samples(lines, set(personas), settings.rounds, min_confidence=settings.min_confidence):
             reason = item.reason if isinstance(item, Drop) else keep.reason_to_drop(item)
             if reason:
                 drops[reason] += 1
                 continue
+            item.persona = personas[item.character]
             item.split = assign_split(item.id, settings.val_ratio, settings.seed)
             written[(item.split, item.character)] += 1
             context["unattributed_speech"] += item.meta.get("unattributed_context", 0)
@@ -196,7 +224,7 @@ def prepare_legacy(name: str, rounds: int, txtfilename: str, jsonfilename: str) 
         raise UserError("output path is a folder, expected a JSON file name", path=target)
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".prepare-", dir=target.parent) as tmp:
-        settings = DialogueSettings(sources=[txtfilename], names=[name], rounds=rounds, val_ratio=0.0,
+        settings = DialogueSettings(sources=[txtfilename], names=[name], rounds=rounds, val_ratio=0.0, persona="",
                                     formats=["processed_dataset"], output_dir=str(Path(tmp) / "out"))
         report = prepare_dialogue(settings)
         os.replace(Path(tmp) / "out" / "processed_dataset.json", target)

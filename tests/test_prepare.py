@@ -207,3 +207,38 @@ def test_every_export_the_summary_lists_is_accepted_by_formats(tmp_path, capsys)
     assert code == 0, err
     assert "exports: samples;" in out  # samples.jsonl only: no trainer's format
     assert not any(p.name.startswith(("webui", "processed")) for p in (tmp_path / "only").iterdir())
+
+
+def test_without_persona_every_sample_gets_one_written_from_the_source(tmp_path, capsys):
+    """The system prompt names the character, the source and whom they talk to, the same in every
+    sample, in the card and in report.json; `--persona ''` writes none."""
+    src = tmp_path / "harbour_pg1.txt"
+    src.write_text("Title: The Harbour\nAuthor: A. Writer\n\n" + TRANSCRIPT + "Dora: Goodbye, Mara.\nMara: Goodbye?\n")
+    code, _, err = run(capsys, "prepare", "dialogue", src, "--name", "Mara", "--val-ratio", "0", "-o", tmp_path / "ds")
+    assert code == 0, err
+    persona = json.loads((tmp_path / "ds" / "report.json").read_text())["personas"]["Mara"]
+    assert persona.startswith("Mara, a character in The Harbour by A. Writer. Talks mostly with Bob and Dora.")
+    samples = [json.loads(line) for line in (tmp_path / "ds" / "samples.jsonl").read_text().splitlines()]
+    assert len(samples) == 5 and {s["persona"] for s in samples} == {persona}
+    openai_rows = [json.loads(line) for line in (tmp_path / "ds" / "openai.jsonl").read_text().splitlines()]
+    assert all(row["messages"][0] == {"role": "system", "content": persona} for row in openai_rows)
+    card = json.loads((tmp_path / "ds" / "characters" / "Mara.card.json").read_text())["data"]
+    assert card["description"] == persona
+
+    code, _, err = run(capsys, "prepare", "dialogue", src, "--name", "Mara", "--persona", "", "--val-ratio", "0",
+                       "-o", tmp_path / "none")
+    assert code == 0, err
+    samples = [json.loads(line) for line in (tmp_path / "none" / "samples.jsonl").read_text().splitlines()]
+    assert {s["persona"] for s in samples} == {""}
+
+
+def test_all_speakers_each_get_their_own_persona(tmp_path, capsys):
+    src = tmp_path / "talk.txt"
+    src.write_text(TRANSCRIPT)
+    code, _, err = run(capsys, "prepare", "dialogue", src, "--all-speakers", "--min-lines", "1", "--val-ratio", "0",
+                       "-o", tmp_path / "ds")
+    assert code == 0, err
+    samples = [json.loads(line) for line in (tmp_path / "ds" / "samples.jsonl").read_text().splitlines()]
+    personas = {s["character"]: s["persona"] for s in samples}
+    assert personas["Mara"].startswith("Mara, a character in Talk. Talks mostly with Bob.")
+    assert personas["Bob"].startswith("Bob, a character in Talk. Talks mostly with Mara.")

@@ -46,7 +46,7 @@ def test_each_source_is_parsed_once_into_the_samples_of_two_plain_passes(tmp_pat
     # the reference: scan every source, then parse each again with the table and build its samples
     table = scan_speakers([first, second])
     characters = set(report["characters"])
-    expected = [sample.to_dict() for path in (first, second)
+    expected = [{**sample.to_dict(), "persona": report["personas"][sample.character]} for path in (first, second)
                 for sample in build_samples(_readable(parse_source(path, speakers=table), table), characters, rounds=2)]
     rows = [json.loads(line) for line in (tmp_path / "ds" / "samples.jsonl").read_text(encoding="utf-8").splitlines()]
     assert rows == expected

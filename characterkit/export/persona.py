@@ -22,11 +22,12 @@ from __future__ import annotations
 import heapq
 import re
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from characterkit.prompts import one_line
-from characterkit.records import Sample
+from characterkit.records import SPEECH, Line, Sample
 
 KEEP = 24  # candidate lines kept per character while the stream passes (a heap: memory stays bounded)
 # Lines scored and described per character: plenty to find a greeting in and to say how the character
@@ -105,15 +106,17 @@ class SpeechTraits:
     addressees: Counter = field(default_factory=Counter)
 
     def add(self, sample: Sample, reply: str) -> None:
+        answered = next((turn.speaker for turn in reversed(sample.context) if turn.speaker), None)
+        self.add_line(reply, answered if answered != sample.character else None)
+
+    def add_line(self, text: str, answered: str | None) -> None:
+        """One line of the character's; `answered`: who spoke just before (whom it answers), if anyone else."""
         self.lines += 1
-        self.words += len(reply.split())
-        self.questions += "?" in reply
-        self.exclamations += "!" in reply
-        for turn in reversed(sample.context):  # who spoke just before: whom the reply answers
-            if turn.speaker:
-                if turn.speaker != sample.character:
-                    self.addressees[turn.speaker] += 1
-                break
+        self.words += len(text.split())
+        self.questions += "?" in text
+        self.exclamations += "!" in text
+        if answered:
+            self.addressees[answered] += 1
 
     def sentences(self) -> list[str]:
         out = []
@@ -134,6 +137,20 @@ class SpeechTraits:
             if manner:
                 out.append(_and_list(manner).capitalize() + ".")
         return out
+
+
+def count_traits(lines: Iterable[Line], traits: dict[str, SpeechTraits], key: Callable[[str], str],
+                 wanted: Callable[[str], bool]) -> Iterator[Line]:
+    """`lines` passed on unchanged, counting into `traits[key(speaker)]` how each `wanted` speaker
+    (by key) speaks and whom they answer: the key of the speech line's speaker before theirs."""
+    last = None
+    for line in lines:
+        if line.kind == SPEECH and line.speaker:
+            speaker = key(line.speaker)
+            if wanted(speaker):
+                traits.setdefault(speaker, SpeechTraits()).add_line(line.text, last if last != speaker else None)
+            last = speaker
+        yield line
 
 
 def describe(name: str, sources: list[str], traits: SpeechTraits) -> str:
