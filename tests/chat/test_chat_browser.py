@@ -193,3 +193,14 @@ def test_the_memory_summary_is_shown_and_can_be_cleared(page):
     summary.fill("Mara told You about the loose step.")
     page.get_by_role("button", name="Clear the summary").click()
     page.wait_for_function("document.querySelector('#chat-summary textarea').value === ''", timeout=WAIT_MS)
+
+
+def test_the_title_first_letter_is_in_the_title_font(page):
+    """Gradio's prose styles can give a heading's ::first-letter its own font: the title reads as one word."""
+    styles = page.evaluate("""() => {
+        const h = document.querySelector('.characterkit-title h2');
+        const pick = s => [s.fontFamily, s.fontSize, s.fontWeight, s.fontStyle];
+        return [pick(getComputedStyle(h)), pick(getComputedStyle(h, '::first-letter')), h.textContent];
+    }""")
+    whole, first, text = styles
+    assert text.strip() and first == whole, styles
