@@ -260,7 +260,8 @@ def finetune_cmd(**options):
               help="A text file for the general-ability check (default: a built-in text).")
 @click.option("-b", "--micro-batch-size", default=8, show_default=True)
 @click.option("--samples", default=24, show_default=True,
-              help="Held-out contexts replied to (speaker classifier) and passages asked about (yes/no test).")
+              help="Replies generated per model for held-out contexts (speaker classifier; contexts are reused, "
+                   "with new seeds, when there are fewer) and passages asked about (yes/no test).")
 @click.option("--seed", default=0, show_default=True, help="Chooses the held-out contexts, passages and other "
               "speakers' held-out lines.")
 @click.option("--max-new-tokens", default=48, show_default=True, help="The longest generated reply.")

@@ -174,7 +174,8 @@ def summary(report: dict) -> str:
     clf = fidelity.get("classifier", {})
     if "base" in clf:
         rows.append(("sounds like character", f"{clf['base']:.0%}", f"{clf['lora']:.0%}",
-                     f"real lines {clf['reference']:.0%}, {clf['contexts']} replies"))
+                     f"real lines {clf['reference']:.0%} (others' {clf.get('others_reference', 0):.0%}), "
+                     f"{clf.get('replies', clf['contexts'])} replies"))
     if "lora_memory" in clf:
         rows.append(("  + LoRA with memory", "", f"{clf['lora_memory']:.0%}", "its own lines recalled as in chat"))
     yn = general.get("yes_no", {})

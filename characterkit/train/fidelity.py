@@ -2,9 +2,11 @@
 
     loss        reply-only loss on the character's held-out lines and on the other speakers' held-out
                 lines of the same source, base vs LoRA: the LoRA should lower the first more
-    classifier  replies generated (greedy) for held-out contexts, attributed by a speaker classifier
-                trained on the source's other lines: the share given to the character for the base
-                model, the LoRA, and the real held-out lines (the ceiling)
+    classifier  replies generated for held-out contexts, sampled as chat samples them (its default
+                temperature, top-p and repetition penalty; a fixed seed per reply), attributed by a
+                speaker classifier trained on the source's other lines: the share given to the
+                character for the base model, the LoRA, the real held-out lines (the ceiling) and the
+                other speakers' real held-out lines (what the classifier gives the character by mistake)
     yes_no      is this passage dialogue? answered by the instruct model, base vs LoRA (`yes_no.py`)
 
 Everything here needs the source the dataset was prepared from (report.json names it); without it
@@ -42,26 +44,29 @@ def fidelity_and_cost(model, tokenizer, fmt, data, card: dict, settings, measure
     engine = ChatEngine(model, tokenizer, Character(character, persona=card.get("persona") or ""),
                         prompt_format=fmt.name, stop_strings=card.get("stop_strings") or [],
                         memory=MemoryIndex.in_folder(folder, character))
-    generation = GenerationSettings(temperature=0, max_new_tokens=settings.max_new_tokens, seed=settings.seed)
+    greedy = GenerationSettings(temperature=0, max_new_tokens=settings.max_new_tokens, seed=settings.seed)
+    sampled = GenerationSettings(max_new_tokens=settings.max_new_tokens, seed=settings.seed)  # chat's defaults
     others = source.other_held_out(character, settings.seed)
     encoder = ConversationEncoder(fmt, tokenizer, card.get("settings", {}).get("cutoff", 256), card.get("add_eos", True))
     fidelity = {"loss": {"others": _others_loss(others, encoder, settings.seed, settings.samples, measure)},
-                "classifier": _classifier(source, character, data.val, others[0], engine, generation, settings)}
+                "classifier": _classifier(source, character, data.val, others[0], engine, sampled, settings)}
     passages = source.passages(settings.samples, settings.seed)
-    general = {"yes_no": {"base": yes_no.ask(engine, passages, generation, use_adapter=False),
-                          "lora": yes_no.ask(engine, passages, generation, use_adapter=True),
+    general = {"yes_no": {"base": yes_no.ask(engine, passages, greedy, use_adapter=False),
+                          "lora": yes_no.ask(engine, passages, greedy, use_adapter=True),
                           "passages": len(passages), "dialogue": sum(truth for _, truth in passages)}}
     return fidelity, general
 
 
 def _others_loss(others: tuple[list[Sample], Counter], encoder: ConversationEncoder, seed: int, limit: int,
                  measure) -> dict:
-    """Reply-only loss on the other speakers' held-out samples, rendered as the character's are."""
+    """Reply-only loss on the other speakers' held-out samples, rendered as the character's are (each
+    with the persona prepare would write for its speaker)."""
     samples, drops = others
     # The loss of up to twice --samples of them, seeded: each costs two forward passes on a CPU.
     samples = sorted(random.Random(seed).sample(samples, min(len(samples), 2 * limit)), key=lambda s: s.id)
     rows = [e.as_dict() for s in samples
-            if (e := encoder.encode(Conversation(character=s.character, turns=s.context, reply=s.reply))) is not None]
+            if (e := encoder.encode(Conversation(character=s.character, turns=s.context, reply=s.reply,
+                                                 persona=s.persona))) is not None]
     if not rows:
         return {"skipped": "no other speaker has a held-out sample that fits the cutoff"}
     return {**measure(rows), "speakers": len({s.character for s in samples}), "seed": seed,
@@ -71,25 +76,36 @@ def _others_loss(others: tuple[list[Sample], Counter], encoder: ConversationEnco
 
 def _classifier(source: SourceLines, character: str, held_out: list[Conversation], others: list[Sample],
                 engine: ChatEngine, generation: GenerationSettings, settings) -> dict:
-    """Train on the source's lines but the held-out ones; score real and generated held-out replies."""
+    """Train on the source's lines but the held-out ones; score real and generated held-out replies.
+
+    `settings.samples` replies per model: the held-out contexts in a seeded order, again from the
+    first when there are fewer, each reply with its own seed (base and LoRA get the same seeds)."""
     excluded = {c.reply.strip() for c in held_out} | {s.reply.strip() for s in others}
     classifier = SpeakerClassifier.train(source.speech(exclude=excluded), character, seed=settings.seed)
-    contexts = random.Random(settings.seed).sample(held_out, min(settings.samples, len(held_out)))
-    replies = {use: [_generate(engine, conv, generation, use)
-                     for conv in progress(contexts, f"replies, {'LoRA' if use else 'base'}")] for use in (False, True)}
+    order = random.Random(settings.seed).sample(held_out, len(held_out))
+    contexts = [(order[i % len(order)], replace(generation, seed=generation.seed + i))
+                for i in range(settings.samples if order else 0)]
+    replies = {use: [_generate(engine, conv, seeded, use)
+                     for conv, seeded in progress(contexts, f"replies, {'LoRA' if use else 'base'}")]
+               for use in (False, True)}
     base, lora = classifier.report(replies[False]), classifier.report(replies[True])
     reference = classifier.report([c.reply for c in held_out])
+    mistaken = classifier.report([s.reply for s in others])
     with_memory = {}
     if engine.memory is not None:  # the LoRA again, with the character's own lines recalled as in chat
-        remembered = [_generate(engine, conv, generation, True, memory=True)
-                      for conv in progress(contexts, "replies, LoRA + memory")]
+        remembered = [_generate(engine, conv, seeded, True, memory=True)
+                      for conv, seeded in progress(contexts, "replies, LoRA + memory")]
         report = classifier.report(remembered)
         with_memory = {"lora_memory": report["share"],
                        "lora_memory_details": {**report, "examples": remembered[:EXAMPLES]}}
     return {"reference": reference["share"], "base": base["share"], "lora": lora["share"], **with_memory,
-            "details": {"reference": reference, "base": {**base, "examples": replies[False][:EXAMPLES]},
+            "others_reference": mistaken["share"],
+            "details": {"reference": reference, "others_reference": mistaken,
+                        "base": {**base, "examples": replies[False][:EXAMPLES]},
                         "lora": {**lora, "examples": replies[True][:EXAMPLES]}},
-            "trained_on": classifier.lines, "classes": classifier.classes, "contexts": len(contexts),
+            "trained_on": classifier.lines, "classes": classifier.classes, "contexts": len(order),
+            "replies": len(contexts), "sampling": {k: getattr(generation, k) for k in
+                                                   ("temperature", "top_p", "repetition_penalty", "max_new_tokens")},
             "seed": settings.seed}
 
 

@@ -2,7 +2,8 @@
 
     source = SourceLines.from_dataset(folder)    # None when report.json names no readable source
     source.other_held_out(character, seed)       # the other speakers' held-out samples, built as prepare
-                                                 # built the character's (same window, same rendering)
+                                                 # would build theirs (same window, same rendering, each
+                                                 # with the persona prepare would write for them)
     source.speech(exclude=texts)                 # (speaker, text) of every speech line but `texts`
     source.passages(...)                         # speech and narration lines, for the yes/no test
 
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from characterkit.errors import UserError
+from characterkit.export.persona import SpeechTraits, count_traits, describe
 from characterkit.records import NARRATION, SPEECH, Line, Sample
 from characterkit.samples import Drop, SampleFilter, assign_split, build_samples
 
@@ -38,6 +40,7 @@ class SourceLines:
     all_kinds: list[Line]
     settings: dict
     sources: list[str] = field(default_factory=list)
+    traits: dict[str, SpeechTraits] = field(default_factory=dict)  # speaker -> how they speak, whom they answer
 
     @classmethod
     def from_dataset(cls, folder: Path) -> "SourceLines | None":
@@ -53,8 +56,16 @@ class SourceLines:
         sources = [s["path"] for s in report.get("sources", []) if Path(s.get("path", "")).is_file()]
         if report.get("kind", "dialogue") != "dialogue" or not sources:
             return None
-        return cls(lines=_parse(sources, settings, keep_all=False), all_kinds=_parse(sources, settings, keep_all=True),
-                   settings=settings, sources=sources)
+        traits = {}
+        return cls(lines=_parse(sources, settings, keep_all=False, traits=traits),
+                   all_kinds=_parse(sources, settings, keep_all=True), settings=settings, sources=sources, traits=traits)
+
+    def persona(self, speaker: str) -> str:
+        """The persona prepare would write for `speaker`: from the source when the dataset's came from
+        it, else none (a persona the user gave describes their character, not the others)."""
+        if self.settings.get("persona") is not None or speaker not in self.traits:
+            return ""
+        return describe(speaker, self.sources, self.traits[speaker])
 
     def other_held_out(self, character: str, seed: int) -> tuple[list[Sample], Counter]:
         """Held-out samples of every speaker but `character`, and what was dropped (by reason)."""
@@ -68,7 +79,7 @@ class SourceLines:
             if reason:
                 drops[reason] += 1
             elif assign_split(item.id, ratio, seed) == "val":
-                item.split = "val"
+                item.split, item.persona = "val", self.persona(item.character)
                 held_out.append(item)
         return held_out, drops
 
@@ -90,9 +101,10 @@ class SourceLines:
         return chosen
 
 
-def _parse(sources: list[str], settings: dict, keep_all: bool) -> list[Line]:
+def _parse(sources: list[str], settings: dict, keep_all: bool, traits: dict | None = None) -> list[Line]:
     """The Lines of `sources` parsed with prepare's `settings`, speakers named as the dataset names them
-    (the user's spelling of --name, a shouted play name read as a name: `SpeakerTable.readable`)."""
+    (the user's spelling of --name, a shouted play name read as a name: `SpeakerTable.readable`).
+    With `traits`, every speaker's SpeechTraits are counted into it as prepare counts them."""
     from characterkit.parse import SpeakerTable, parse_source
 
     aliases = settings.get("aliases") or {}
@@ -100,15 +112,20 @@ def _parse(sources: list[str], settings: dict, keep_all: bool) -> list[Line]:
     for name in settings.get("names") or []:
         table.prefer(name)
     lines: list[Line] = []
+    by_key: dict[str, SpeechTraits] = {}
     for path in sources:
         source = parse_source(path, fmt=settings.get("format", "auto"), aliases=aliases, cast=settings.get("cast"),
                               keep_narration=keep_all or settings.get("keep_narration", True),
                               strip_actions=settings.get("strip_actions", False),
                               keep_stage_directions=keep_all or settings.get("keep_stage_directions", True))
-        lines.extend(source.scan(table))
+        scanned = source.scan(table)
+        lines.extend(scanned if traits is None else count_traits(scanned, by_key, table.key, lambda key: True))
     for line in lines:  # readable names need every source counted first, as in prepare
         if line.kind == SPEECH and line.speaker is not None:
             line.speaker = table.readable(line.speaker)
+    for key, counted in by_key.items():
+        counted.addressees = Counter({table.readable(k): n for k, n in counted.addressees.items()})
+        traits[table.readable(key)] = counted
     return lines
 
 

@@ -9,6 +9,7 @@ import json
 
 import pytest
 
+from characterkit.chat.engine import GenerationSettings
 from characterkit.cli import main
 from characterkit.data import sample_transcript_path
 from characterkit.train.classifier import EMPTY, OTHERS, SpeakerClassifier
@@ -36,7 +37,9 @@ def test_eval_json_has_fidelity_and_general_figures_in_range(prepared, home, cap
     for who in ("reference", "base", "lora", "lora_memory"):  # prepare wrote memory.jsonl: eval uses it too
         assert 0.0 <= fidelity["classifier"][who] <= 1.0
     assert fidelity["classifier"]["lora_memory_details"]["n"] == 4 and "LoRA with memory" in out
-    assert fidelity["classifier"]["contexts"] == 4 and fidelity["classifier"]["seed"] == 3
+    assert fidelity["classifier"]["replies"] == 4 and fidelity["classifier"]["seed"] == 3
+    assert fidelity["classifier"]["sampling"]["temperature"] == GenerationSettings().temperature  # as chat samples
+    assert 0.0 <= fidelity["classifier"]["others_reference"] <= 1.0
     assert fidelity["classifier"]["details"]["reference"]["n"] == report["character_lines"]["samples"]
     for who in ("character", "others"):
         for model in ("base", "lora"):
@@ -134,3 +137,14 @@ def test_source_lines_name_speakers_as_the_dataset_does(home, tmp_path):
     assert {speaker for speaker, _ in source.speech()} == {"Algernon", "Lane"}
     held_out, _ = source.other_held_out("Algernon", seed=0)
     assert held_out and {s.character for s in held_out} == {"Lane"}
+    # each other speaker's samples carry the persona prepare would write for them
+    assert {s.persona for s in held_out} == {"Lane, a character in Play. Talks mostly with Algernon. Speaks in short lines."}
+
+
+def test_more_replies_than_held_out_contexts_reuse_them_with_new_seeds(prepared, home):
+    assert main(["finetune", "-m", "tiny", "-d", "Mara", "--max-steps", "2", "--save-steps", "0"]) == 0
+    held_out = sum(json.loads(line)["split"] == "val" for line in (prepared / "samples.jsonl").read_text().splitlines())
+    assert main(["eval", "-l", "Mara", "--samples", str(held_out + 3), "--max-new-tokens", "4"]) == 0
+    clf = json.loads((home / "loras" / "Mara" / "eval.json").read_text())["fidelity"]["classifier"]
+    assert clf["contexts"] == held_out and clf["replies"] == held_out + 3
+    assert clf["details"]["base"]["n"] == clf["details"]["lora"]["n"] == held_out + 3
