@@ -82,9 +82,8 @@ def _parse_sources(settings: DialogueSettings, spool) -> tuple:
     With --name the characters are known by key before any counting (aliases included), so only
     the Lines within reach of their replies are spooled; --all-speakers needs every Line.
     """
-    from characterkit.parse import SpeakerTable, parse_source
-
     from characterkit.export.persona import count_traits
+    from characterkit.parse import SpeakerTable, parse_source
 
     table = SpeakerTable(settings.aliases)
     for name in settings.names:
@@ -114,15 +113,9 @@ def source_personas(settings: DialogueSettings, table, traits: dict, characters:
 
     if settings.persona is not None:
         return {name: settings.persona for name in characters}
-    personas = {}
-    for name in characters:
-        counted = traits.get(table.key(name))
-        if counted is None:
-            personas[name] = ""
-            continue
-        counted.addressees = Counter({table.readable(k): n for k, n in counted.addressees.items()})
-        personas[name] = describe(name, settings.sources, counted)
-    return personas
+    counted = {name: traits.get(table.key(name)) for name in characters}
+    return {name: describe(name, settings.sources, c.renamed(table.readable)) if c else ""
+            for name, c in counted.items()}
 
 
 def _samples(settings: DialogueSettings, spool, speakers, personas: dict[str, str], drops: DropCounter,

@@ -118,6 +118,11 @@ class SpeechTraits:
         if answered:
             self.addressees[answered] += 1
 
+    def renamed(self, name_of: Callable[[str], str]) -> "SpeechTraits":
+        """The same counts with each addressee under `name_of(key)` (counted by key, described by name)."""
+        return SpeechTraits(self.lines, self.words, self.questions, self.exclamations,
+                            Counter({name_of(k): n for k, n in self.addressees.items()}))
+
     def sentences(self) -> list[str]:
         out = []
         talks_to = [name for name, _ in self.addressees.most_common(3)]

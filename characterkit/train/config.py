@@ -106,7 +106,8 @@ class EvalSettings:
     lora: a folder under loras/ or a path. model, data: default to what the LoRA's run card records.
     neutral: a text file for the general-ability check (default: a short built-in text).
     samples: replies generated per model for held-out contexts (for the speaker classifier; the
-    contexts are reused with new seeds when there are fewer) and passages asked about (the yes/no test). seed: chooses them and the other speakers' held-out lines.
+    contexts are reused with new seeds when there are fewer) and passages asked about (the yes/no
+    test). seed: chooses them and the other speakers' held-out lines.
     max_new_tokens: the longest generated reply.
     """
 

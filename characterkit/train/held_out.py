@@ -14,6 +14,7 @@ held-out set is seeded (`assign_split`, as prepare splits), so every eval of a d
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 from collections import Counter
@@ -72,14 +73,14 @@ class SourceLines:
         others = {line.speaker for line in self.lines if line.kind == SPEECH and line.speaker not in (None, character)}
         keep, drops = SampleFilter(min_words=int(self.settings.get("min_words", 1))), Counter()
         ratio = float(self.settings.get("val_ratio") or 0) or DEFAULT_VAL_RATIO
-        held_out = []
+        held_out, persona = [], functools.cache(self.persona)  # describe() reads the sources' headers: once a speaker
         for item in build_samples(self.lines, others, int(self.settings.get("rounds", 5)),
                                   min_confidence=float(self.settings.get("min_confidence", 0.0))):
             reason = item.reason if isinstance(item, Drop) else keep.reason_to_drop(item)
             if reason:
                 drops[reason] += 1
             elif assign_split(item.id, ratio, seed) == "val":
-                item.split, item.persona = "val", self.persona(item.character)
+                item.split, item.persona = "val", persona(item.character)
                 held_out.append(item)
         return held_out, drops
 
@@ -124,8 +125,7 @@ def _parse(sources: list[str], settings: dict, keep_all: bool, traits: dict | No
         if line.kind == SPEECH and line.speaker is not None:
             line.speaker = table.readable(line.speaker)
     for key, counted in by_key.items():
-        counted.addressees = Counter({table.readable(k): n for k, n in counted.addressees.items()})
-        traits[table.readable(key)] = counted
+        traits[table.readable(key)] = counted.renamed(table.readable)
     return lines
 
 
