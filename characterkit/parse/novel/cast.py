@@ -36,6 +36,7 @@ class Character:
     aliases: list[str] = field(default_factory=list)
     gender: str = ""
     count: int = 0  # how many quotes the text ties to them by a speech tag (discovery only)
+    may_be: list[str] = field(default_factory=list)  # 'Miss Bennet': the sisters it may name, kept apart
 
     def __post_init__(self):
         if self.name not in self.aliases:
@@ -228,9 +229,10 @@ def scan_cast(text: str, quotes=None, paragraphs=None) -> Cast:
                 tags[name] += 1
     mentions = Counter(filter(None, (_clean_name(m.group(0), namelike) for m in re.finditer(NAME, narration))))
     forms = _candidate_forms(tags, mentions)
-    genders = _pronoun_votes(narration, namelike, forms)
+    genders = _pronoun_votes(narration, namelike, forms | _first_names(forms))  # first names: 'Charles ... he'
     groups = _merge_forms(forms, tags, genders)
-    characters = [_character(group, tags, mentions, genders) for group in groups]
+    groups, may_be = _link_misses(groups, genders, tags + mentions)
+    characters = [_character(group, tags, mentions, genders, may_be.get(id(group), [])) for group in groups]
     characters = [c for c in characters if c.count >= MIN_TAGS or c.count and _mentioned(c, mentions) >= MIN_MENTIONS]
     narrator = narrator_name([q.text for q in quotes], quote_tags)
     if narrator and Cast(characters).get(narrator) is None:  # nobody writes `said Watson` in Watson's story
@@ -351,12 +353,25 @@ def _merge_forms(forms: set[str], tags: Counter, genders) -> list[list[str]]:
             groups.append([form])
             continue
         if len(owners) > 1:  # 'Bingley' -> Mr. or Miss Bingley: the pronouns after it decide
-            gender = _form_gender(form, genders)
-            owners = [g for g in owners if gender and gender in {_form_gender(f, genders) for f in g}]
+            owners = _owners_of_gender(owners, _form_gender(form, genders), genders)
         if len(owners) == 1:
             owners[0].append(form)
         # else a form several people could own ('Bennet') stays out: it would name the wrong one
     return groups
+
+
+def _owners_of_gender(owners: list[list[str]], gender: str, genders) -> list[list[str]]:
+    """The groups a form of `gender` can belong to: those known to be of that gender, else the one
+    group whose gender is unknown when every other is known to be the other ('Archer', he, joins
+    Newland Archer rather than Mrs. Archer). A form of unknown gender belongs to none."""
+    if not gender:
+        return []
+    known = [{_form_gender(f, genders) for f in g} - {""} for g in owners]
+    same = [g for g, kinds in zip(owners, known) if gender in kinds]
+    if same:
+        return same
+    unknown = [g for g, kinds in zip(owners, known) if not kinds]
+    return unknown if len(unknown) == 1 else []
 
 
 def _contains(longer: str, shorter: str) -> bool:
@@ -372,13 +387,58 @@ def _contains(longer: str, shorter: str) -> bool:
     return not short_title or long_title == short_title
 
 
-def _character(forms: list[str], tags: Counter, mentions: Counter, genders) -> Character:
+def _link_misses(groups: list[list[str]], genders, named: Counter) -> tuple[list[list[str]], dict[int, list[str]]]:
+    """Join 'Miss Elizabeth' to Elizabeth Bennet and 'Miss Lucas' to Charlotte Lucas, by the convention
+    of English novels: Miss + surname is the family's eldest unmarried daughter, her younger sisters
+    are Miss + first name (+ surname). So the eldest is the one woman of the family the text never
+    calls Miss + her first name anywhere (`named`: every name form the text uses). When several are left, 'Miss Bennet' stays its own speaker and the candidates
+    are returned ({id(group): their fullest names}) so that the ambiguity can be shown.
+    """
+    misses = [g for g in groups if all(title_of(f) == "miss" and len(_tokens(f)[1]) == 1 for f in g)
+              and len({_tokens(f)[1] for f in g}) == 1]
+    women = [(g, names) for g in groups if g not in misses and (names := _full_names(g))
+             and "M" not in {_form_gender(f, genders) for f in g} | {_form_gender(first.title(), genders) for first, _ in names}]
+    younger = {name_key(f).split()[1] for f in named if title_of(f) == "miss"}  # 'Miss Elizabeth (Bennet)'
+    may_be: dict[int, list[str]] = {}
+    for group in misses:
+        word = next(iter(_tokens(group[0])[1]))
+        named = [g for g, names in women if any(first == word for first, _ in names)]
+        if len(named) != 1:  # not a first name: a surname
+            named = [g for g, names in women if any(last == word for _, last in names)]
+            eldest = [g for g in named if not any(first in younger for first, _ in _full_names(g))]
+            if len(eldest) != 1:  # none: the eldest is not named in full; several: ambiguous
+                if eldest:
+                    may_be[id(group)] = [max(g, key=len) for g in eldest]
+                continue
+            named = eldest
+        named[0].extend(group)
+        groups.remove(group)
+    return groups, may_be
+
+
+def _first_names(forms: set[str]) -> set[str]:
+    """'Charles' of 'Charles Hurst': the narration calls a person by it, and the pronouns after it tell their gender."""
+    return {form.split()[0] for form in forms if not title_of(form) and len(form.split()) >= 2}
+
+
+def _full_names(group: list[str]) -> list[tuple[str, str]]:
+    """(first, last) words of the group's untitled or Miss-titled names of two words or more."""
+    found = []
+    for form in group:
+        title = title_of(form)
+        words = name_key(form).split()[1 if title else 0:]
+        if title in ("", "miss") and len(words) >= 2:
+            found.append((words[0], words[-1]))
+    return found
+
+
+def _character(forms: list[str], tags: Counter, mentions: Counter, genders, may_be: list[str] = ()) -> Character:
     main = max(forms, key=lambda f: (tags[f] * 3 + mentions[f], len(f)))
     votes = Counter(_form_gender(f, genders) for f in forms for _ in range(tags[f] + mentions[f]))
     votes.pop("", None)
     gender = votes.most_common(1)[0][0] if votes else ""
     aliases = sorted(forms, key=lambda f: -(tags[f] + mentions[f]))
-    return Character(main, aliases, gender, count=sum(tags[f] for f in forms))
+    return Character(main, aliases, gender, count=sum(tags[f] for f in forms), may_be=list(may_be))
 
 
 def _mentioned(character: Character, mentions: Counter) -> int:

@@ -52,6 +52,58 @@ def test_discovers_speakers_and_merges_their_spellings():
     assert all("Bennet" not in c.aliases for c in cast.values())
 
 
+SON_AND_MOTHER = """\
+Harold Vane came home late. Vane was tired, and he sat down by the fire.
+
+"You are late," said Mrs. Vane.
+
+"I was at the theatre," said Harold Vane.
+
+"With whom?" said Mrs. Vane. She looked at her son.
+
+"With friends," Vane said. He smiled.
+
+"Good night," said Harold Vane.
+"""
+
+
+def test_a_family_name_joins_the_one_family_member_of_its_gender():
+    # "Vane" is followed by "he": Mrs. Vane cannot own it, Harold Vane (gender not yet known) can
+    cast = names(scan_cast(SON_AND_MOTHER))
+    assert "Vane" in cast["Harold Vane"].aliases and cast["Harold Vane"].count == 3
+    assert cast["Mrs. Vane"].aliases == ["Mrs. Vane"] and cast["Mrs. Vane"].count == 2
+
+
+def sisters(*speeches: tuple[str, str]) -> str:
+    opening = "Anne Grey and her sisters walked in. Anne was calm, and she smiled. Lucy Grey followed her.\n\n"
+    return opening + "\n\n".join(f'"{words}," said {who}.' for who, words in speeches) + "\n"
+
+
+def test_miss_and_a_surname_is_the_eldest_daughter():
+    # Lucy is "Miss Lucy": a younger sister. The eldest, Miss Grey, is Anne.
+    text = sisters(("Anne Grey", "Good evening"), ("Miss Grey", "It is cold"), ("Miss Grey", "Very cold"),
+                   ("Lucy Grey", "Too cold"), ("Miss Lucy", "Indeed"), ("Lucy Grey", "So it is"))
+    cast = {alias: c for c in scan_cast(text) for alias in c.aliases}
+    assert cast["Miss Grey"] is cast["Anne Grey"] and cast["Miss Lucy"] is cast["Lucy Grey"]
+    assert cast["Anne Grey"] is not cast["Lucy Grey"] and cast["Anne Grey"].count == 3
+
+
+def test_miss_and_a_surname_stays_apart_when_two_sisters_could_be_the_eldest():
+    text = sisters(("Anne Grey", "Good evening"), ("Miss Grey", "It is cold"), ("Miss Grey", "Very cold"),
+                   ("Lucy Grey", "Too cold"), ("Lucy Grey", "So it is"), ("Anne Grey", "Indeed"))
+    cast = names(scan_cast(text))
+    assert cast["Miss Grey"].aliases == ["Miss Grey"]
+    assert sorted(cast["Miss Grey"].may_be) == ["Anne Grey", "Lucy Grey"]
+
+
+def test_miss_and_a_surname_never_joins_a_man():
+    text = ("Charles Hurst came in. Charles was tired, and he sat down.\n\n"
+            '"Good evening," said Charles Hurst.\n\n"It is cold," said Miss Hurst.\n\n"Very," said Miss Hurst.\n\n'
+            '"Quite," said Charles Hurst.\n')
+    cast = names(scan_cast(text))
+    assert cast["Miss Hurst"].aliases == ["Miss Hurst"] and cast["Charles Hurst"].aliases == ["Charles Hurst"]
+
+
 def test_resolve_by_alias_title_and_words():
     lizzy = Character("Elizabeth Bennet", ["Elizabeth", "Lizzy"], "F")
     darcy = Character("Fitzwilliam Darcy", ["Darcy"], "M")
