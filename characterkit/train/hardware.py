@@ -4,7 +4,10 @@
     bf16-autocast   fp32 master weights (LoRA + optimizer) and fp32 residual stream; matmuls in bf16.
                     The frozen base's linear weights are stored in bf16 once (`cache_frozen_bf16`):
                     autocast casts frozen weights anew on every forward (it caches casts only of
-                    weights that require grad), and the cast gives the same bf16 numbers either way
+                    weights that require grad), and the cast gives the same bf16 numbers either way.
+                    An activation read by several projections (q, k, v; gate, up) is cast to bf16
+                    once for all of them, and LoRA's dropout runs on that bf16 copy: autocast would
+                    cast it for each and keep each copy for backward
     bf16            the whole frozen base in bf16 (residual stream too); LoRA weights and the
                     optimizer stay fp32 (peft keeps adapters fp32); matmuls under bf16 autocast
     fp16            fp16 mixed precision (CUDA only)
@@ -89,7 +92,7 @@ def cache_frozen_bf16(model) -> int:
 
     base = model.get_base_model() if hasattr(model, "get_base_model") else model
     head = base.get_output_embeddings()
-    converted = 0
+    converted, cast_once = 0, SharedCast()
     for module in base.modules():
         if (isinstance(module, torch.nn.Linear) and module is not head and not module.weight.requires_grad
                 and module.weight.dtype == torch.float32):
@@ -97,7 +100,45 @@ def cache_frozen_bf16(model) -> int:
             module.register_forward_pre_hook(_input_to_bf16)
             module.register_forward_hook(_output_to_fp32)
             converted += 1
+    for module in _outermost_projections(base, head):
+        module.register_forward_pre_hook(cast_once)
+        module.cast_input_dtype_enabled = False  # peft would cast the bf16 input back to its fp32 weights' dtype
     return converted
+
+
+class SharedCast:
+    """A forward pre-hook that, under CPU autocast, hands a projection the bf16 copy of its fp32 input,
+    made once for consecutive projections of the same tensor (q, k and v read one normed hidden state).
+
+    Autocast would cast it for each projection and keep each copy for backward. The numbers are the
+    same; the gradients of the shared copy are summed in bf16 before the one cast back to fp32.
+    The last input is held, so a new tensor cannot reuse its memory and look like it.
+    """
+
+    def __init__(self):
+        self.source, self.version, self.copy = None, -1, None
+
+    def __call__(self, module, args):
+        import torch
+
+        x = args[0] if args else None
+        if not isinstance(x, torch.Tensor) or x.dtype != torch.float32 or not torch.is_autocast_enabled(x.device.type):
+            return None
+        if x is not self.source or x._version != self.version:
+            self.source, self.version, self.copy = x, x._version, x.to(torch.bfloat16)
+        return (self.copy, *args[1:])
+
+
+def _outermost_projections(base, head) -> list:
+    """The frozen linear layers and the LoRA layers wrapping them, each once: the module the model
+    calls (a LoRA layer's own base layer is reached through it)."""
+    import torch
+    from peft.tuners.lora import LoraLayer
+
+    wrapped = {id(m.base_layer) for m in base.modules() if isinstance(m, LoraLayer)}
+    return [m for m in base.modules()
+            if (isinstance(m, LoraLayer) or (isinstance(m, torch.nn.Linear) and m.weight.dtype == torch.bfloat16))
+            and m is not head and id(m) not in wrapped]
 
 
 def _input_to_bf16(module, args):

@@ -80,6 +80,26 @@ def test_bf16_keeps_fp32_master_weights_and_the_fp32_loss(tiny_model, precision)
     assert all(p.grad is not None and p.grad.dtype == torch.float32 for p in trainable)
 
 
+def test_bf16_autocast_casts_a_shared_input_once_for_all_its_projections(tiny_model):
+    model = _lora_model(tiny_model, "bf16-autocast")
+    attention = model.get_base_model().model.layers[0].self_attn
+    seen = {}
+    for name in ("q_proj", "k_proj", "v_proj", "o_proj"):
+        inner = getattr(attention, name)
+        inner = getattr(inner, "base_layer", inner)  # q and v carry a LoRA
+        inner.register_forward_pre_hook(lambda m, args, name=name: seen.__setitem__(name, args[0]))
+    batch = _batch(model.config.vocab_size)
+    loss = _loss(model, batch, autocast=True)
+    assert seen["q_proj"].dtype == torch.bfloat16
+    assert seen["q_proj"] is seen["k_proj"] is seen["v_proj"]  # one bf16 copy of the normed hidden state
+    assert seen["o_proj"] is not seen["q_proj"]
+    loss.backward()
+    fp32 = _lora_model(tiny_model, "fp32")
+    assert abs(loss.item() - _loss(fp32, batch, autocast=False).item()) < 0.02 * loss.item()
+    grads = {n: p.grad for n, p in model.named_parameters() if p.requires_grad}
+    assert all(g is not None and g.dtype == torch.float32 and torch.isfinite(g).all() for g in grads.values())
+
+
 def test_lora_layers_adapts_the_top_layers_and_backward_stops_below_them(tmp_path_factory):
     from characterkit.train.tiny import make_tiny_model
 
