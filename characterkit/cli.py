@@ -206,8 +206,8 @@ def pair_cmd(prompts_dir, completions_dir, character, persona, strict, filters, 
 @click.option("-r", "--rank", default=16, show_default=True, help="LoRA rank.")
 @click.option("--alpha", default=32, show_default=True, help="LoRA alpha (scale = alpha / rank).")
 @click.option("--dropout", default=0.05, show_default=True, help="LoRA dropout.")
-@click.option("--target-modules", default="auto", show_default=True,
-              help="auto (per architecture), all-linear, or comma-separated module names.")
+@click.option("--target-modules", default="all-linear", show_default=True,
+              help="all-linear, auto (peft's default per architecture), or comma-separated module names.")
 @click.option("--lora-layers", default=0, show_default=True,
               help="Adapters on the top K layers only (0: all): backward stops below them, faster and "
                    "lighter, a weaker LoRA.")

@@ -282,11 +282,11 @@ def summary(card: dict) -> str:
 def legacy_settings(dataset_name: str = "processed_dataset.json", model_name: str = "pygmalion-6b",
                     lora_name: str = "lora_test", batch_size: int = 4, epochs: int = 10, cutoff_len: int = 256,
                     lora_rank: int = 16, **extra) -> FinetuneSettings:
-    """The legacy lora_finetune.py flags (and its fixed choices) as FinetuneSettings.
+    """The legacy lora_finetune.py flags (and its fixed choices, peft's default modules among them) as FinetuneSettings.
 
     extra: any other FinetuneSettings field (load_in_8bit, overwrite, resume, ...).
     """
     return FinetuneSettings(model=model_name, data=dataset_name, lora_name=lora_name, micro_batch_size=batch_size,
                             epochs=epochs, cutoff=cutoff_len, rank=lora_rank, alpha=16, dropout=0.05,
                             grad_accum=2, warmup_steps=60, learning_rate=3e-4, logging_steps=20, save_steps=200,
-                            prompt_format="pygmalion", **extra)
+                            prompt_format="pygmalion", target_modules="auto", **extra)

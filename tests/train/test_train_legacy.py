@@ -37,6 +37,7 @@ def test_legacy_flags_and_defaults_reach_finetune(legacy_main, monkeypatch):
     assert (given.micro_batch_size, given.epochs, given.cutoff, given.rank) == (2, 3, 128, 8)
     # what the old script fixed in code: alpha 16, dropout 0.05, 2 accumulation steps, Pygmalion prompts
     assert (given.alpha, given.dropout, given.grad_accum, given.prompt_format) == (16, 0.05, 2, "pygmalion")
+    assert given.target_modules == "auto"  # peft's per-architecture default (q_proj/v_proj for GPT-J), as before
 
 
 def test_legacy_script_trains_processed_dataset_json(legacy_main, home, monkeypatch):

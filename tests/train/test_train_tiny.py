@@ -35,11 +35,22 @@ def test_auto_targets_per_architecture(arch, model_type, targets, dataset, home)
     from characterkit.train.tiny import make_tiny_model
 
     make_tiny_model(home / "models" / arch, arch=arch)
-    assert main(["finetune", "-m", arch, "-d", "Mara", "--max-steps", "2", "--packing", "--save-steps", "0"]) == 0
+    assert main(["finetune", "-m", arch, "-d", "Mara", "--max-steps", "2", "--packing", "--save-steps", "0",
+                 "--target-modules", "auto"]) == 0
     lora = home / "loras" / "Mara"
     assert set(json.loads((lora / "adapter_config.json").read_text())["target_modules"]) == targets
     card = json.loads((lora / "characterkit.json").read_text())
     assert card["model_type"] == model_type and card["settings"]["packing"] is True
+
+
+def test_default_targets_every_projection_of_every_block(dataset, home):
+    assert main(["finetune", "-m", "tiny", "-d", "Mara", "--max-steps", "1", "--save-steps", "0"]) == 0
+    lora = home / "loras" / "Mara"
+    # peft names each module in full on a model this small (fewer than 20), by suffix on a real one
+    targets = {name.rsplit(".", 1)[-1] for name in json.loads((lora / "adapter_config.json").read_text())["target_modules"]}
+    assert targets == {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"}  # not lm_head
+    params = json.loads((lora / "training_parameters.json").read_text())
+    assert params["all_linear"] is True
 
 
 def test_make_tiny_model_shows_pretraining_progress_and_no_blank_lines(tmp_path, capsys):
