@@ -10,6 +10,8 @@ same number of optimizer steps for every recipe:
                         bf16 instructions, fp32 LoRA and optimizer)
     characterkit-fp32   the same in fp32 (what the default was before)
     characterkit-top12  --lora-layers 12: the trade-off for speed (a weaker LoRA)
+    characterkit-all-linear   finetune's default modules (every projection), the rest as above: what
+                        the default LoRA costs beyond the q/v one every recipe here shares
     trl                 TRL SFTTrainer with its own defaults (bf16, gradient checkpointing, loss on
                         every token) on the dataset's OpenAI messages
     trl-completion      TRL with completion-only loss (prompt/completion rows: the reply is trained)
@@ -39,7 +41,8 @@ MODEL = "SmolLM2-135M-Instruct"
 CHARACTER = "Algernon"
 PLAY = "importance-of-being-earnest_pg844_2025-utf8.txt"
 CUTOFF, BATCH, LR, RANK, ALPHA, DROPOUT, SEED = 256, 4, 3e-4, 16, 32, 0.05, 42
-RECIPES = ("characterkit", "characterkit-fp32", "characterkit-top12", "trl", "trl-completion", "legacy")
+RECIPES = ("characterkit", "characterkit-fp32", "characterkit-top12", "characterkit-all-linear", "trl",
+           "trl-completion", "legacy")
 
 
 def find_model() -> Path:
@@ -128,7 +131,8 @@ def _our_plan(home: str, steps: int, recipe: str):
     settings = FinetuneSettings(model=MODEL, data=CHARACTER, lora_name=f"bench-{recipe}", cutoff=CUTOFF,
                                 micro_batch_size=BATCH, max_steps=steps, save_steps=0, logging_steps=1,
                                 learning_rate=LR, rank=RANK, alpha=ALPHA, dropout=DROPOUT, seed=SEED,
-                                target_modules="q_proj,v_proj", overwrite=True,
+                                target_modules="all-linear" if recipe == "characterkit-all-linear" else "q_proj,v_proj",
+                                overwrite=True,
                                 precision="fp32" if recipe in ("characterkit-fp32", "legacy") else "auto",
                                 lora_layers=12 if recipe == "characterkit-top12" else 0)
     return plan_run(settings)
@@ -244,11 +248,11 @@ def print_table(rows: dict, steps: int, ceilings: list[dict]) -> None:
     trl = max((r for name, r in rows.items() if name.startswith("trl")), key=lambda r: r["tokens_per_s"], default=None)
     print(f"{MODEL} on {CHARACTER}: {steps} steps x {BATCH} samples, cutoff {CUTOFF}, {ceilings[0]['threads']} "
           f"threads; matmul ceiling GFLOPS fp32 {_each(ceilings, 'fp32')}, bf16 {_each(ceilings, 'bf16')} (before/after)")
-    print(f"  {'recipe':19} {'prec':4} {'tok/s':>6} {'trained/s':>9} {'vs TRL':>6} {'RSS MB':>7} {'train':>6} "
+    print(f"  {'recipe':23} {'prec':4} {'tok/s':>6} {'trained/s':>9} {'vs TRL':>6} {'RSS MB':>7} {'train':>6} "
           f"{'heldout':>7} {'GFLOPS':>6} {'MFU':>5}   tok/s of each run")
     for name, r in rows.items():
         versus = f"{r['tokens_per_s'] / trl['tokens_per_s']:5.2f}x" if trl else "     -"
-        print(f"  {name:19} {r['precision']:4} {r['tokens_per_s']:6.0f} {r['trained_per_s']:9.1f} {versus:>6} "
+        print(f"  {name:23} {r['precision']:4} {r['tokens_per_s']:6.0f} {r['trained_per_s']:9.1f} {versus:>6} "
               f"{r['peak_rss_mb']:7.0f} {r['train_loss']:6.3f} {r['heldout_loss']:7.3f} {r['gflops']:6.1f} "
               f"{r['mfu']:5.0%}   {r['tokens_per_s_all_runs']}")
 
