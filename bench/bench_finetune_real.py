@@ -22,7 +22,7 @@ through the model per second (non-pad), trained tokens (carrying loss) per secon
 training loss, the held-out loss of Algernon's replies measured the same way for every recipe (fp32,
 our val rows, reply tokens only: the comparable "loss after the same steps"), and the model-FLOPs
 utilisation: model FLOPs (forward 2 x linear params x tokens + attention; backward the same for the
-layers it runs through; the LM head on the trained tokens) over the matmul ceiling of the precision
+layers it runs through; the LM head on the trained tokens; the LoRA's own 6 x its params x tokens) over the matmul ceiling of the precision
 used, measured in this run with the model's own shapes (before and after the recipes; the higher).
 """
 
@@ -119,6 +119,7 @@ def run(recipe: str, home: str, steps: int) -> dict:
             "cpu_seconds": cpu, "tokens": counting.tokens, "trained": counting.trained, "squares": counting.squares,
             "train_loss": output.training_loss, "heldout_loss": heldout_loss(model, plan),
             "backward_layers": plan.settings.lora_layers or model.config.num_hidden_layers,
+            "lora_params": sum(p.numel() for p in model.parameters() if p.requires_grad),
             # TRL's default is bf16 mixed precision wherever fp16 is not asked for
             "precision": "bf16" if recipe.startswith("trl") else plan.precision.mixed or "fp32",
             "peak_cuda_mb": torch.cuda.max_memory_allocated() / 2**20 if torch.cuda.is_available() else None}
@@ -207,7 +208,8 @@ def model_flops(run: dict, config: dict) -> float:
     forward = layers * (per_layer * run["tokens"] + attention)
     backward = run["backward_layers"] * (per_layer * run["tokens"] + 2 * attention)
     head = 2 * 2 * d * config["vocab_size"] * run["trained"]  # forward and grad of its input
-    return forward + backward + head
+    lora = 6 * run.get("lora_params", 0) * run["tokens"]  # forward, grad of its input and of its weights
+    return forward + backward + head + lora
 
 
 def main() -> None:
