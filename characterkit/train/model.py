@@ -143,6 +143,8 @@ def add_lora(model, targets: list[str] | str, rank: int, alpha: int, dropout: fl
     from peft import LoraConfig, get_peft_model
 
     layers = top_layers(model, lora_layers) if lora_layers else None
+    if layers is not None and targets == "all-linear":  # peft takes layers_to_transform with module names only
+        targets = linear_module_names(model)
     config = LoraConfig(task_type="CAUSAL_LM", r=rank, lora_alpha=alpha, lora_dropout=dropout, bias="none",
                         target_modules=targets, layers_to_transform=layers)
     quiet_peft_warnings()
@@ -150,6 +152,17 @@ def add_lora(model, targets: list[str] | str, rank: int, alpha: int, dropout: fl
         return get_peft_model(model, config)
     except ValueError as e:  # peft's "Target modules {...} not found in the base model"
         raise UserError(f"--target-modules: {e}") from None
+
+
+def linear_module_names(model) -> list[str]:
+    """The names (last part) of the model's linear layers but its output head: what peft's
+    `all-linear` means, spelled out."""
+    import torch
+    from transformers.pytorch_utils import Conv1D
+
+    head = model.get_output_embeddings()
+    return sorted({name.rsplit(".", 1)[-1] for name, module in model.named_modules()
+                   if isinstance(module, (torch.nn.Linear, Conv1D)) and module is not head})
 
 
 def top_layers(model, count: int) -> list[int]:

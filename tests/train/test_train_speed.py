@@ -119,6 +119,14 @@ def test_lora_layers_adapts_the_top_layers_and_backward_stops_below_them(tmp_pat
     assert all(p.grad is not None for p in model.parameters() if p.requires_grad)
 
 
+def test_lora_layers_with_every_projection_adapts_all_of_them_in_the_top_layers(tiny_model):
+    model = add_lora(load_model(tiny_model, "fp32"), "all-linear", rank=4, alpha=8, dropout=0.0, lora_layers=1)
+    adapted = {(int(n.split(".layers.")[1].split(".")[0]), n.split(".lora_A")[0].rsplit(".", 1)[-1])
+               for n, p in model.named_parameters() if p.requires_grad and ".lora_A" in n}
+    assert {layer for layer, _ in adapted} == {1}  # tiny_model has 2 layers: the top one only
+    assert {name for _, name in adapted} == {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"}
+
+
 def test_lora_layers_beyond_the_model_is_a_user_error(tiny_model):
     from characterkit.errors import UserError
 
