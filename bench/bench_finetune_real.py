@@ -22,8 +22,9 @@ through the model per second (non-pad), trained tokens (carrying loss) per secon
 training loss, the held-out loss of Algernon's replies measured the same way for every recipe (fp32,
 our val rows, reply tokens only: the comparable "loss after the same steps"), and the model-FLOPs
 utilisation: model FLOPs (forward 2 x linear params x tokens + attention; backward the same for the
-layers it runs through; the LM head on the trained tokens; the LoRA's own 6 x its params x tokens) over the matmul ceiling of the precision
-used, measured in this run with the model's own shapes (before and after the recipes; the higher).
+layers it runs through; the LM head on the trained tokens; the LoRA's own 6 x its params x tokens) over
+the matmul ceiling of the precision used, measured in this run with the model's own shapes (before
+and after the recipes; the higher).
 """
 
 from __future__ import annotations

@@ -28,7 +28,8 @@ class FinetuneSettings:
     like the character where q/v alone did not, bench/bench_fidelity.py), `auto` (peft's default
     for the architecture, often q_proj/v_proj), or comma-separated module names. dropout: LoRA
     dropout, 0 by default: with every projection adapted, a mask per projection cost a third of a
-    CPU step and the bench's fidelity was no worse without it. max_steps > 0 overrides epochs. warmup_steps < 1 is a fraction of the steps.
+    CPU step and the bench's fidelity was no worse without it. max_steps > 0 overrides epochs.
+    warmup_steps < 1 is a fraction of the steps.
     val_split: a share of the training rows held out when the dataset has no validation rows.
     overlap: tokens shared by neighbouring windows of a plain-text dataset.
     group_by_length: batch samples of similar length together (less padding; ignored with packing).

@@ -92,18 +92,18 @@ def cache_frozen_bf16(model) -> int:
 
     base = model.get_base_model() if hasattr(model, "get_base_model") else model
     head = base.get_output_embeddings()
-    converted, cast_once = 0, SharedCast()
-    for module in base.modules():
-        if (isinstance(module, torch.nn.Linear) and module is not head and not module.weight.requires_grad
-                and module.weight.dtype == torch.float32):
-            module.to(torch.bfloat16)
-            module.register_forward_pre_hook(_input_to_bf16)
-            module.register_forward_hook(_output_to_fp32)
-            converted += 1
-    for module in _outermost_projections(base, head):
+    converted = [module for module in base.modules()
+                 if isinstance(module, torch.nn.Linear) and module is not head and not module.weight.requires_grad
+                 and module.weight.dtype == torch.float32]
+    for module in converted:
+        module.to(torch.bfloat16)
+        module.register_forward_pre_hook(_input_to_bf16)
+        module.register_forward_hook(_output_to_fp32)
+    cast_once = SharedCast()
+    for module in _outermost(base, converted):
         module.register_forward_pre_hook(cast_once)
         module.cast_input_dtype_enabled = False  # peft would cast the bf16 input back to its fp32 weights' dtype
-    return converted
+    return len(converted)
 
 
 class SharedCast:
@@ -129,16 +129,12 @@ class SharedCast:
         return (self.copy, *args[1:])
 
 
-def _outermost_projections(base, head) -> list:
-    """The frozen linear layers and the LoRA layers wrapping them, each once: the module the model
-    calls (a LoRA layer's own base layer is reached through it)."""
-    import torch
+def _outermost(base, converted: list) -> list:
+    """The modules the model calls for the `converted` layers: the LoRA layer wrapping one, else the layer."""
     from peft.tuners.lora import LoraLayer
 
-    wrapped = {id(m.base_layer) for m in base.modules() if isinstance(m, LoraLayer)}
-    return [m for m in base.modules()
-            if (isinstance(m, LoraLayer) or (isinstance(m, torch.nn.Linear) and m.weight.dtype == torch.bfloat16))
-            and m is not head and id(m) not in wrapped]
+    wrapper = {id(m.base_layer): m for m in base.modules() if isinstance(m, LoraLayer)}
+    return [wrapper.get(id(module), module) for module in converted]
 
 
 def _input_to_bf16(module, args):

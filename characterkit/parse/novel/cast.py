@@ -387,31 +387,31 @@ def _contains(longer: str, shorter: str) -> bool:
     return not short_title or long_title == short_title
 
 
-def _link_misses(groups: list[list[str]], genders, named: Counter) -> tuple[list[list[str]], dict[int, list[str]]]:
+def _link_misses(groups: list[list[str]], genders, used: Counter) -> tuple[list[list[str]], dict[int, list[str]]]:
     """Join 'Miss Elizabeth' to Elizabeth Bennet and 'Miss Lucas' to Charlotte Lucas, by the convention
     of English novels: Miss + surname is the family's eldest unmarried daughter, her younger sisters
     are Miss + first name (+ surname). So the eldest is the one woman of the family the text never
-    calls Miss + her first name anywhere (`named`: every name form the text uses). When several are left, 'Miss Bennet' stays its own speaker and the candidates
-    are returned ({id(group): their fullest names}) so that the ambiguity can be shown.
+    calls Miss + her first name (`used`: every name form the text uses). When several are left,
+    'Miss Bennet' stays its own speaker and the candidates are returned ({id(group): their fullest
+    names}) so that the ambiguity can be shown.
     """
     misses = [g for g in groups if all(title_of(f) == "miss" and len(_tokens(f)[1]) == 1 for f in g)
               and len({_tokens(f)[1] for f in g}) == 1]
     women = [(g, names) for g in groups if g not in misses and (names := _full_names(g))
-             and "M" not in {_form_gender(f, genders) for f in g} | {_form_gender(first.title(), genders) for first, _ in names}]
-    younger = {name_key(f).split()[1] for f in named if title_of(f) == "miss"}  # 'Miss Elizabeth (Bennet)'
+             and "M" not in {_form_gender(f, genders) for f in g} | {_form_gender(first, genders) for first, _ in names}]
+    younger = {name_key(f).split()[1] for f in used if title_of(f) == "miss"}  # 'Miss Elizabeth (Bennet)'
     may_be: dict[int, list[str]] = {}
     for group in misses:
         word = next(iter(_tokens(group[0])[1]))
-        named = [g for g, names in women if any(first == word for first, _ in names)]
-        if len(named) != 1:  # not a first name: a surname
-            named = [g for g, names in women if any(last == word for _, last in names)]
-            eldest = [g for g in named if not any(first in younger for first, _ in _full_names(g))]
-            if len(eldest) != 1:  # none: the eldest is not named in full; several: ambiguous
-                if eldest:
-                    may_be[id(group)] = [max(g, key=len) for g in eldest]
+        owners = [g for g, names in women if any(first.lower() == word for first, _ in names)]
+        if len(owners) != 1:  # not a first name: a surname
+            family = [(g, names) for g, names in women if any(last.lower() == word for _, last in names)]
+            owners = [g for g, names in family if not any(first.lower() in younger for first, _ in names)]
+            if len(owners) != 1:  # none: the eldest is not named in full; several: ambiguous
+                if owners:
+                    may_be[id(group)] = [max(g, key=len) for g in owners]
                 continue
-            named = eldest
-        named[0].extend(group)
+        owners[0].extend(group)
         groups.remove(group)
     return groups, may_be
 
@@ -422,11 +422,11 @@ def _first_names(forms: set[str]) -> set[str]:
 
 
 def _full_names(group: list[str]) -> list[tuple[str, str]]:
-    """(first, last) words of the group's untitled or Miss-titled names of two words or more."""
+    """(first, last) words, as written, of the group's untitled or Miss-titled names of two words or more."""
     found = []
     for form in group:
         title = title_of(form)
-        words = name_key(form).split()[1 if title else 0:]
+        words = form.split()[1 if title else 0:]
         if title in ("", "miss") and len(words) >= 2:
             found.append((words[0], words[-1]))
     return found
