@@ -4,7 +4,9 @@ the browser is absent; `make browser` (run by `make test`) installs it on CI."""
 
 import shutil
 import tempfile
+import threading
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -165,25 +167,42 @@ def test_a_message_over_the_cap_stays_in_the_box_with_its_error(page, engine):
     page.locator("textarea").first.fill("")
 
 
-def test_labelled_buttons_and_stop(page):
+def test_labelled_buttons_and_stop(page, engine, monkeypatch):
     """Send, Retry, Undo and Clear carry their names; Stop shows while a reply streams and ends it."""
+    closed = threading.Event()
+    real_stream = engine.stream
+
+    def endless(*args, **kwargs):
+        """The tiny model's reply ends within a second (on a busy machine, before Stop can be clicked):
+        this one streams the real reply, then goes on until the page's Stop closes it."""
+        try:
+            with closing(real_stream(*args, **kwargs)) as replies:
+                reply = ""
+                for reply in replies:
+                    yield reply
+            while True:
+                time.sleep(0.1)
+                reply += " and"
+                yield reply
+        finally:  # reached only when Gradio closes the generator: the loop above never ends by itself
+            closed.set()
+
+    monkeypatch.setattr(engine, "stream", endless)
     _fresh(page)
     for name in ("Send", "Retry", "Undo", "Clear"):
         assert page.get_by_role("button", name=name, exact=True).count() >= 1, name
-    page.get_by_text("Generation settings").click()
-    tokens = page.get_by_label("Max new tokens").first
-    tokens.fill("2000")
-    tokens.press("Enter")
     page.locator("textarea").first.fill(FIRST)
     page.get_by_role("button", name="Send", exact=True).click()
     stop = page.get_by_role("button", name="Stop", exact=True)
     stop.wait_for(state="visible", timeout=WAIT_MS)
+    deadline = time.time() + WAIT_MS / 1000
+    while " and and" not in _bubbles(page, "chat")[-1]:  # the reply is still streaming
+        assert time.time() < deadline, _bubbles(page, "chat")
+        time.sleep(0.2)
     stop.click()
+    assert closed.wait(timeout=WAIT_MS / 1000), "Stop did not end the reply's generator"
     page.locator("textarea:not([disabled])").first.wait_for(state="visible", timeout=WAIT_MS)
     stop.wait_for(state="hidden", timeout=WAIT_MS)
-    tokens.fill("40")
-    tokens.press("Enter")
-    page.get_by_text("Generation settings").click()
 
 
 def test_the_memory_summary_is_shown_and_can_be_cleared(page):
