@@ -18,7 +18,8 @@ The rules (the `rule` of each quote in `characterkit quotes --jsonl`), strongest
 - same-paragraph:  a second quote in the paragraph of a decided one: the same speaker.
 - addressed:       the previous quote called someone by name (`"Tell me, Mara, ..."`): Mara answers.
 - turn-taking:     in an exchange, speakers alternate A, B, A, B: filled from the nearest decided
-                   turns before and after, surer where both directions agree.
+                   turns before and after, surer where both directions agree. B, the partner of a
+                   decided A, is the other speaker decided nearest A's turn.
 - unlisted / unattributed: a name the cast does not list / nothing to go by (speaker None).
 A vocative names the addressee, never the speaker: a guess that lands on the addressee is dropped.
 Scenes end at chapter headings and stretches of narration longer than SCENE_GAP; no guess
@@ -373,7 +374,7 @@ def _turn_taking(t: int, anchors: list[int], guesses: list[_Guess], turns, final
     votes = []
     for anchor in before[-1:] + after[:1]:
         distance = abs(t - anchor)
-        who = guesses[anchor].who if distance % 2 == 0 else _partner(guesses[anchor].who, t, anchors, guesses, turns, final)
+        who = guesses[anchor].who if distance % 2 == 0 else _partner(anchor, anchors, guesses)
         if who is not None and who not in called:
             votes.append(_Guess(who, "turn-taking", 0.0, distance))
     if not votes:
@@ -386,17 +387,16 @@ def _turn_taking(t: int, anchors: list[int], guesses: list[_Guess], turns, final
     return _Guess(nearest.who, "turn-taking", TURN_TAKING[kind], nearest.distance, f"{kind}-{min(nearest.distance, 3)}")
 
 
-def _partner(who, t: int, anchors: list[int], guesses: list[_Guess], turns, final):
-    """Who `who` is talking with around turn t: a name they call, else the nearest other anchor."""
-    for anchor in sorted(anchors, key=lambda a: abs(a - t)):
-        if guesses[anchor].who is who:
-            called = [c for c in _addressees(turns[anchor], final) if c is not who]
-            if called:
-                return called[0]
-    others = [a for a in anchors if guesses[a].who is not None and guesses[a].who != who]
+def _partner(anchor: int, anchors: list[int], guesses: list[_Guess]):
+    """Who the speaker of turn `anchor` is talking with: the other speaker decided nearest that turn
+    (the earlier on a tie). Measured on PDNC, nearer the anchor beats nearer the guessed turn (the
+    other side of the guessed turn is often another pair's exchange) and beats a name the anchor
+    calls (a vocative also names people who do not answer)."""
+    who = guesses[anchor].who
+    others = [a for a in anchors if guesses[a].who is not None and guesses[a].who is not who]
     if not others:
         return None
-    return guesses[min(others, key=lambda a: abs(a - t))].who
+    return guesses[min(others, key=lambda a: (abs(a - anchor), a))].who
 
 
 def _addressees(turn, final) -> list:

@@ -73,6 +73,17 @@ def test_turn_taking_fills_an_exchange_in_both_directions():
     assert got[0][1] == got[3][1] == "turn-taking"
 
 
+def test_the_partner_is_who_the_anchor_was_talking_with():
+    """The turn after Tobias answers Mara is Mara's, though Mr. Finch, who breaks in next, stands nearer."""
+    text = ('"Did you lock the gate?" said Mara.\n\n'
+            '"Twice," said Tobias.\n\n'
+            '"Then who opened it?"\n\n'
+            '"I did," said Mr. Finch.\n')
+    got = attributed(text)
+    assert [s for s, _ in got] == ["Mara", "Tobias", "Mara", "Mr. Finch"]
+    assert got[2][1] == "turn-taking"
+
+
 def test_narration_in_the_paragraph_names_the_speaker():
     text = ('"Well?" asked Tobias.\n\n'
             'Mara folded the letter. "It is from Mr. Finch."\n')
