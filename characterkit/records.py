@@ -31,6 +31,8 @@ class Line:
     source / lineno: where it came from (1-based line of the first source line).
     confidence: how sure the parser is of `speaker` (1.0 for tagged transcripts; novel attribution
     sets less, and samples below --min-confidence are dropped as uncertain).
+    may_be: novels: the characters `speaker` may stand for, kept apart because the text does not
+    say which ('Miss Bennet': the eldest sister, but two fit).
     """
 
     speaker: str | None
@@ -39,6 +41,7 @@ class Line:
     source: str = ""
     lineno: int = 0
     confidence: float = 1.0
+    may_be: tuple[str, ...] = ()
 
 
 @dataclass

@@ -178,7 +178,8 @@ def scan_speakers(sources: str | os.PathLike | Iterable, fmt: str = "auto", **op
         spoken = 0
         for line in raw:
             if line.kind == SPEECH and line.speaker is not None:  # a novel's unattributed quote has none
-                table.add(line.speaker, source, line.lineno, kept=int(line.confidence >= DEFAULT_MIN_CONFIDENCE))
+                table.add(line.speaker, source, line.lineno, kept=int(line.confidence >= DEFAULT_MIN_CONFIDENCE),
+                          may_be=line.may_be)
                 spoken += 1
         if not spoken:
             raise _no_tags(source, table.formats[source])

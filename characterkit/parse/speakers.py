@@ -31,6 +31,7 @@ class Speaker:
     source: str = ""
     first_lineno: int = 0
     spellings: Counter = field(default_factory=Counter)
+    may_be: tuple[str, ...] = ()  # novels: whom the name may stand for (see records.Line)
 
 
 class SpeakerTable:
@@ -56,9 +57,10 @@ class SpeakerTable:
         key = speaker_key(name)
         return self._alias_of.get(key, key)
 
-    def add(self, name: str, source: str = "", lineno: int = 0, lines: int = 1, kept: int | None = None) -> None:
+    def add(self, name: str, source: str = "", lineno: int = 0, lines: int = 1, kept: int | None = None,
+            may_be: tuple[str, ...] = ()) -> None:
         """Count `lines` lines spoken by `name` (as spelled in the source), the first at `lineno`;
-        `kept` of them clear the confidence cut-off (default: all)."""
+        `kept` of them clear the confidence cut-off (default: all); `may_be`: see records.Line."""
         key = self._keys.get(name)
         if key is None:
             key = self._keys[name] = self.key(name)
@@ -68,6 +70,8 @@ class SpeakerTable:
         speaker.lines += lines
         speaker.kept += lines if kept is None else kept
         speaker.spellings[name] += lines
+        if may_be and not speaker.may_be:
+            speaker.may_be = tuple(may_be)
         self._names.pop(key, None)
 
     def display(self, name: str) -> str:
@@ -132,9 +136,11 @@ class SpeakerTable:
         return dict(self.most_common())
 
     def rows(self) -> list[dict]:
-        """One dict per speaker, most lines first: name, lines, first_seen, spellings."""
+        """One dict per speaker, most lines first: name, lines, kept, first_seen, spellings, and
+        may_be (a novel's name the text leaves ambiguous) where there is one."""
         return [{"name": self.display(s.key), "lines": s.lines, "kept": s.kept, "first_seen": f"{s.source}:{s.first_lineno}" if s.source else f"line {s.first_lineno}",
-                 "spellings": dict(s.spellings.most_common())} for s in self]
+                 "spellings": dict(s.spellings.most_common()), **({"may_be": list(s.may_be)} if s.may_be else {})}
+                for s in self]
 
     def report(self) -> dict:
         """Everything the scan found, for `characterkit speakers --json`."""
@@ -153,7 +159,9 @@ class SpeakerTable:
         widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
         fmt = f"{{:<{widths[0]}}}  {{:>{widths[1]}}}  {{:>{widths[2]}}}  {{}}"
         sources = [f"{names[source]}: read as {fmt_name}" for source, fmt_name in self.formats.items()]
-        return "\n".join([*sources, *[fmt.format(*row) for row in [header, *rows]]])
+        unsure = [f"{self.display(s.key)} may be {' or '.join(s.may_be)}: kept apart, since the text does not say "
+                  f"which (to merge: --alias \"{self.display(s.key)}=NAME\")" for s in self if s.may_be]
+        return "\n".join([*sources, *[fmt.format(*row) for row in [header, *rows]], *unsure])
 
 
 # Titles too short to hold a vowel, still read as words: MR. PICKWICK -> Mr. Pickwick.

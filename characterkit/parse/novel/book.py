@@ -166,8 +166,11 @@ def parse_novel(lines, options, source: str, drops) -> Iterator[Line]:
     cast_file = getattr(options, "cast", None)
     cast = load_cast(cast_file) if cast_file else scan_cast(text).merged(options.aliases)
     spoke = False
+    may_be = {c.name: tuple(c.may_be) for c in cast if c.may_be}
     for line in novel_lines(text, source, cast, [n for n, _ in numbered], drops=drops):
         spoke = spoke or line.kind == SPEECH
+        if line.speaker in may_be:
+            line.may_be = may_be[line.speaker]
         if line.kind == NARRATION and not options.keep_narration:
             drops["narration"] += 1
             continue

@@ -142,7 +142,7 @@ class Cast:
         """
         if not aliases:
             return self
-        characters = [Character(c.name, list(c.aliases), c.gender, c.count) for c in self.characters]
+        characters = [Character(c.name, list(c.aliases), c.gender, c.count, list(c.may_be)) for c in self.characters]
         merged = Cast(characters, self.origin, self.extra_nicknames)
         for alias, name in aliases.items():
             target, joining = merged.get(name), merged.get(alias)
@@ -326,7 +326,11 @@ def _form_gender(form: str, genders: dict[str, Counter]) -> str:
     title = title_of(form)
     if title and TITLES[title]:
         return TITLES[title]
-    votes = genders.get(form, Counter())
+    return _by_votes(genders.get(form, Counter()))
+
+
+def _by_votes(votes: Counter) -> str:
+    """'M' or 'F' when the pronouns after a name are at least two to one (and one more), else ''."""
     if votes["M"] >= 2 * votes["F"] + 1:
         return "M"
     if votes["F"] >= 2 * votes["M"] + 1:
@@ -407,6 +411,8 @@ def _link_misses(groups: list[list[str]], genders, used: Counter) -> tuple[list[
         if len(owners) != 1:  # not a first name: a surname
             family = [(g, names) for g, names in women if any(last.lower() == word for _, last in names)]
             owners = [g for g, names in family if not any(first.lower() in younger for first, _ in names)]
+            if len(owners) > 1:  # several: the one the pronouns after all her names call a woman
+                owners = [g for g in owners if _group_gender(g, genders) == "F"] or owners
             if len(owners) != 1:  # none: the eldest is not named in full; several: ambiguous
                 if owners:
                     may_be[id(group)] = [max(g, key=len) for g in owners]
@@ -414,6 +420,12 @@ def _link_misses(groups: list[list[str]], genders, used: Counter) -> tuple[list[
         owners[0].extend(group)
         groups.remove(group)
     return groups, may_be
+
+
+def _group_gender(group: list[str], genders: dict[str, Counter]) -> str:
+    """The gender the pronouns after all of a character's names give (each form alone may have
+    too few votes: 'Henry' 4 he / 2 she, 'Henry Tilney' 1 she)."""
+    return _by_votes(sum((genders.get(f, Counter()) for f in group), Counter()))
 
 
 def _first_names(forms: set[str]) -> set[str]:

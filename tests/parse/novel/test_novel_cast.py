@@ -96,6 +96,18 @@ def test_miss_and_a_surname_stays_apart_when_two_sisters_could_be_the_eldest():
     assert sorted(cast["Miss Grey"].may_be) == ["Anne Grey", "Lucy Grey"]
 
 
+def test_miss_and_a_surname_joins_the_one_the_pronouns_after_all_her_names_call_a_woman():
+    # Neither Anne nor Henry is called Miss + first name; each of Henry's names alone has too few
+    # pronouns to tell (one reads "she"), all of them together do not say woman: Miss Grey is Anne.
+    opening = ("Anne Grey walked in, and she smiled. Henry Grey held the door for her mother, and she thanked him. "
+               "Henry sat down; he was tired. Henry looked up, and he yawned. Henry saw Anne, and she laughed.\n\n")
+    speeches = [("Anne Grey", "Good evening"), ("Miss Grey", "It is cold"), ("Henry Grey", "Too cold"),
+                ("Miss Grey", "Very cold"), ("Henry", "So it is"), ("Anne Grey", "Indeed")]
+    cast = {alias: c for c in scan_cast(opening + "\n\n".join(f'"{w}," said {who}.' for who, w in speeches) + "\n")
+            for alias in c.aliases}
+    assert cast["Miss Grey"] is cast["Anne Grey"] and cast["Henry Grey"] is not cast["Anne Grey"]
+
+
 def test_miss_and_a_surname_never_joins_a_man():
     text = ("Charles Hurst came in. Charles was tired, and he sat down.\n\n"
             '"Good evening," said Charles Hurst.\n\n"It is cold," said Miss Hurst.\n\n"Very," said Miss Hurst.\n\n'

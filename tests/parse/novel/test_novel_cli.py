@@ -51,6 +51,26 @@ def test_speakers_lists_the_discovered_cast(novel, capsys):
     assert "Mara" in out and "Tobias" in out
 
 
+AMBIGUOUS_MISS = ("Anne Grey and her sisters walked in. Anne was calm, and she smiled. Lucy Grey followed her.\n\n"
+                  + "\n\n".join(f'"{words}," said {who}.' for who, words in [
+                      ("Anne Grey", "Good evening"), ("Miss Grey", "It is cold"), ("Miss Grey", "Very cold"),
+                      ("Lucy Grey", "Too cold"), ("Lucy Grey", "So it is"), ("Anne Grey", "Indeed")]) + "\n")
+
+
+def test_speakers_flags_a_name_two_characters_may_own(tmp_path, capsys):
+    """Either sister may be the eldest, Miss Grey: she stays a speaker of her own, and speakers says so."""
+    path = _write(tmp_path / "sisters.txt", AMBIGUOUS_MISS)
+    assert main(["speakers", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "Miss Grey may be Anne Grey or Lucy Grey" in out and '--alias "Miss Grey=NAME"' in out
+    assert main(["speakers", str(path), "--json"]) == 0
+    rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)["speakers"]}
+    assert sorted(rows["Miss Grey"]["may_be"]) == ["Anne Grey", "Lucy Grey"] and "may_be" not in rows["Anne Grey"]
+    assert main(["speakers", str(path), "--alias", "Miss Grey=Anne Grey"]) == 0  # the user settles it
+    out = capsys.readouterr().out
+    assert "may be" not in out and "Miss Grey" not in out
+
+
 @pytest.mark.parametrize("make, message", [
     (lambda tmp: tmp / "missing.txt", "missing.txt"),
     (lambda tmp: _write(tmp / "plain.txt", "It rained.\n\nNobody spoke at all.\n"), "no quotations found"),
