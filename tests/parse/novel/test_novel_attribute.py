@@ -36,6 +36,13 @@ def test_the_speaker_introduced_in_the_paragraph_before():
     assert attributed(participle) == [("Tobias", "explicit")]
 
 
+def test_the_speaker_introduced_after_the_last_quote_of_the_paragraph_before():
+    text = ('"Sit down, Tobias," said Mara.\n\n'
+            '"Come with me," said Mrs. Holloway, and led him out. A minute later, Mr. Finch put his head in and called out,\n\n'
+            '"Mara, the coach is here."\n')
+    assert attributed(text) == [("Mara", "explicit"), ("Mrs. Holloway", "explicit"), ("Mr. Finch", "explicit")]
+
+
 def test_pronoun_resolved_by_gender_in_a_two_person_scene():
     text = ('"Is the coach ready?" asked Tobias.\n\n'
             '"Not yet," said Mara.\n\n'
