@@ -10,7 +10,8 @@ alternative, on Algernon (The Importance of Being Earnest, ../shared/corpora/pla
 2. Latency: median milliseconds per query for each, and for the dense one the cost of embedding the
    memory up front.
 3. Time to first token of a real chat reply (SmolLM2, memory on vs off, turns taken in alternation):
-   the added milliseconds and the share retrieval takes of the first token.
+   the added milliseconds and the share retrieval takes of the first token, in the precision chat
+   picks here (bf16 on a CPU with bf16 instructions) and in fp32, the baseline measured beside it.
 """
 
 from __future__ import annotations
@@ -72,27 +73,37 @@ def _model_folder() -> Path:
 
 
 def _ttft(dataset: Path, queries, model_folder: Path) -> dict:
+    """Time to first token with memory on and off, for the precision chat picks on this machine and for
+    fp32 (the baseline, in the same run: the engines take turns on each query)."""
+    import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from characterkit.chat.engine import ChatEngine, Character, GenerationSettings
+    from characterkit.chat.load import chat_dtype
     from characterkit.memory import MEMORY_FILE, ChatMemory, MemoryIndex
 
     tokenizer = AutoTokenizer.from_pretrained(model_folder)
-    model = AutoModelForCausalLM.from_pretrained(model_folder).eval()
-    engine = ChatEngine(model, tokenizer, Character("Algernon", persona="Algernon Moncrieff, a witty young man."),
-                        prompt_format="chat-template", memory=MemoryIndex.load(dataset / MEMORY_FILE, "Algernon"))
+    index = MemoryIndex.load(dataset / MEMORY_FILE, "Algernon")
+    character = Character("Algernon", persona="Algernon Moncrieff, a witty young man.")
+    dtypes = {"fp32": torch.float32, "bf16": torch.bfloat16}
+    engines = {name: ChatEngine(AutoModelForCausalLM.from_pretrained(model_folder, dtype=dtypes[name]).eval(), tokenizer,
+                                character, prompt_format="chat-template", memory=index)
+               for name in dict.fromkeys(["fp32", chat_dtype()[0]])}
     settings = GenerationSettings(temperature=0, max_new_tokens=1)
-    on, off, recall = [], [], []
+    times = {name: {True: [], False: [], "recall": []} for name in engines}
     for query, _ in queries[:12]:
-        for long_term, out in ((True, on), (False, off)):  # alternate, so both see the same machine load
-            engine.reply([], query, settings, memory=ChatMemory(long_term=long_term))
-            out.append(engine.last_stats.seconds_to_first_token)
-            if long_term:
-                recall.append(engine.last_stats.memory_seconds)
-    return {"ttft_ms_memory_on": 1000 * statistics.median(on), "ttft_ms_memory_off": 1000 * statistics.median(off),
-            "added_ms": 1000 * (statistics.median(on) - statistics.median(off)),
-            "retrieval_ms": 1000 * statistics.median(recall),
-            "retrieval_share_of_ttft": statistics.median(recall) / statistics.median(on)}
+        for name, engine in engines.items():
+            for long_term in (True, False):  # alternate, so both see the same machine load
+                engine.reply([], query, settings, memory=ChatMemory(long_term=long_term))
+                times[name][long_term].append(engine.last_stats.seconds_to_first_token)
+                if long_term:
+                    times[name]["recall"].append(engine.last_stats.memory_seconds)
+    result = {"chat_precision": chat_dtype()[0]}
+    for name, t in times.items():
+        on, off, recall = (statistics.median(t[k]) for k in (True, False, "recall"))
+        result[name] = {"ttft_ms_memory_on": 1000 * on, "ttft_ms_memory_off": 1000 * off, "added_ms": 1000 * (on - off),
+                        "retrieval_ms": 1000 * recall, "retrieval_share_of_ttft": recall / on}
+    return result
 
 
 def main() -> dict:

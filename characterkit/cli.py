@@ -312,6 +312,8 @@ def make_tiny_model_cmd(out_dir, arch, pretrain_file, steps):
 @click.option("--trust-remote-code", is_flag=True, help="Run Python code shipped with the model (off: only trusted models).")
 @click.option("--load-in-8bit", is_flag=True, help="Load the base model in 8 bits (bitsandbytes, CUDA only).")
 @click.option("--load-in-4bit", is_flag=True, help="Load the base model in 4 bits (bitsandbytes, CUDA only).")
+@click.option("--precision", type=click.Choice(["auto", "fp32", "bf16"]), default="auto", show_default=True,
+              help="On a CPU: the base model's dtype (auto: bf16 where the CPU has bf16 instructions, else fp32).")
 def chat_cmd(**options):
     """Talk to the character: the LoRA's base model + adapter, in the browser or (--terminal) the shell."""
     from characterkit.chat import chat

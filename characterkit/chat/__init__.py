@@ -31,12 +31,12 @@ def chat(lora: str | None = None, model: str | None = None, character: str | Non
          share: bool = False, auth: str | None = None, temperature: float = 0.7, top_p: float = 0.9,
          max_new_tokens: int = 200, repetition_penalty: float = 1.1, seed: int = -1,
          max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS, trust_remote_code: bool = False,
-         load_in_8bit: bool = False, load_in_4bit: bool = False, memory: bool = True) -> int:
+         load_in_8bit: bool = False, load_in_4bit: bool = False, memory: bool = True, precision: str = "auto") -> int:
     """Load the base model recorded in the LoRA folder plus the adapter, and chat as its character:
     in the browser (Gradio on host:port; port 0 = the first free one from 7860) or, with `terminal`,
     in the shell. Every setting and name is checked before the model is loaded. memory: recall the
     character's source lines and summarise old turns (off: drop them, as a chat without memory)."""
-    from characterkit.chat.load import check_quantisation, load_engine, resolve_setup
+    from characterkit.chat.load import chat_dtype, check_quantisation, load_engine, resolve_setup
 
     settings = GenerationSettings(temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens,
                                   repetition_penalty=repetition_penalty, seed=seed)
@@ -47,9 +47,13 @@ def chat(lora: str | None = None, model: str | None = None, character: str | Non
     if not terminal:
         check_port(host, port)
     check_quantisation(load_in_8bit, load_in_4bit)
-    _note(f"loading {setup.base_model}" + (f" with the LoRA {setup.lora}" if setup.lora else ""))
+    dtype, why = chat_dtype(precision)
+    on_cpu = not _has_cuda()
+    _note(f"loading {setup.base_model}" + (f" with the LoRA {setup.lora}" if setup.lora else "")
+          + (f" in {dtype} ({why})" if on_cpu else ""))
     engine = load_engine(setup, trust_remote_code=trust_remote_code, load_in_8bit=load_in_8bit,
-                         load_in_4bit=load_in_4bit, max_message_chars=max_message_chars, memory=memory)
+                         load_in_4bit=load_in_4bit, max_message_chars=max_message_chars, memory=memory,
+                         precision=precision)
     if terminal:
         from characterkit.chat.terminal import run_terminal
 
@@ -60,6 +64,12 @@ def chat(lora: str | None = None, model: str | None = None, character: str | Non
         _note(f"warning: serving on {host} without --auth: anyone who can reach this machine can use it")
     launch_app(build_app(engine, settings), host=host, port=port or None, share=share, auth=credentials)
     return 0
+
+
+def _has_cuda() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
 
 
 def parse_auth(auth: str) -> tuple[str, str]:

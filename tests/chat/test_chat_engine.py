@@ -128,7 +128,8 @@ def test_the_adapter_switch_answers_with_the_base_model(engine, sample_model):
 
     from characterkit.chat.engine import ChatEngine
 
-    base = ChatEngine(AutoModelForCausalLM.from_pretrained(sample_model).eval(), engine.tokenizer, engine.character)
+    base_model = AutoModelForCausalLM.from_pretrained(sample_model, dtype=engine.model.dtype).eval()  # the chat's dtype
+    base = ChatEngine(base_model, engine.tokenizer, engine.character)
     greedy = _settings(temperature=0)
     differs = 0
     for message in MESSAGES:

@@ -135,3 +135,31 @@ def test_loading_the_engine_says_nothing_about_deprecations(sample_lora):
         warnings.simplefilter("always")
         load_engine(resolve_setup(lora=str(sample_lora)))
     assert [str(w.message) for w in caught if issubclass(w.category, (FutureWarning, DeprecationWarning))] == []
+
+
+@pytest.mark.parametrize("flags, asked, dtype", [
+    (["avx512_bf16"], "auto", "bf16"),  # native bf16 dot products: about twice as fast
+    ([], "auto", "fp32"),  # bf16 would be emulated: slower than fp32
+    (["amx_bf16"], "fp32", "fp32"),
+    ([], "bf16", "bf16"),
+])
+def test_a_cpu_chat_loads_bf16_where_the_cpu_has_bf16_instructions(monkeypatch, flags, asked, dtype):
+    from characterkit.chat.load import chat_dtype
+    from characterkit.train import hardware
+
+    monkeypatch.setattr(hardware, "cpu_bf16_flags", lambda: flags)
+    chosen, why = chat_dtype(asked)
+    assert chosen == dtype and why
+    with pytest.raises(UserError, match="unknown precision"):
+        chat_dtype("fp8")
+
+
+@pytest.mark.parametrize("precision, dtype", [("fp32", "torch.float32"), ("bf16", "torch.bfloat16")])
+def test_the_engine_loads_the_base_model_in_the_precision_asked(sample_lora, precision, dtype):
+    from characterkit.chat.engine import GenerationSettings
+    from characterkit.chat.load import load_engine, resolve_setup
+
+    engine = load_engine(resolve_setup(lora=str(sample_lora)), precision=precision)
+    assert str(engine.model.get_base_model().dtype) == dtype
+    reply = engine.reply([], "Hello there.", GenerationSettings(temperature=0, max_new_tokens=12))
+    assert isinstance(reply, str) and "\n" not in reply  # generates, and stops at the line's end
