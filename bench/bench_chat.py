@@ -5,7 +5,10 @@ after the stop text (the newline) had appeared; the engine checks the stops on e
 count should be 0. Baselines in the same run, right after each reply (same load on a shared
 machine): plain `model.generate` of the same number of tokens with no streamer and no stop check
 (the ratio is the cost of streaming + per-token stops), and plain generate to MAX_NEW_TOKENS (the
-tokens it writes after the newline are what the stop saves)."""
+tokens it writes after the newline are what the stop saves).
+
+Then the precision chat picks on this CPU against fp32 (the baseline, engines taking turns), on the
+built-in SmolLM2: time to first token of a reply, and tokens/s of a plain generate of PRECISION_TOKENS."""
 
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ MESSAGES = ["Afternoon, Mara. The sea was kind to me today.", "Do you ever get l
             "You should let me fix that step.", "Did the letter come?", "Is the storm coming by Sunday?"]
 SEEDS = (0, 1, 2)
 MAX_NEW_TOKENS = 64
+PRECISION_TOKENS = 48
 
 
 def _engine(folder: Path):
@@ -70,6 +74,38 @@ def _measure(engine, settings) -> list[dict]:
     return rows
 
 
+def _precisions() -> dict:
+    """SmolLM2 in fp32 and in the precision chat picks here: first token and decoding speed, medians."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from characterkit.chat.engine import ChatEngine, Character, GenerationSettings
+    from characterkit.chat.load import chat_dtype
+    from characterkit.models import ensure_installed
+
+    folder = ensure_installed()
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    character = Character("Mara", persona="Mara keeps the lighthouse on a cold northern coast.")
+    dtypes = {"fp32": torch.float32, "bf16": torch.bfloat16}
+    engines = {name: ChatEngine(AutoModelForCausalLM.from_pretrained(folder, dtype=dtypes[name]).eval(), tokenizer,
+                                character, prompt_format="chat-template")
+               for name in dict.fromkeys(["fp32", chat_dtype()[0]])}
+    settings = GenerationSettings(temperature=0.7, top_p=0.9, max_new_tokens=PRECISION_TOKENS, repetition_penalty=1.1)
+    times = {name: {"ttft_s": [], "tokens_per_s": []} for name in engines}
+    for message in MESSAGES[:4]:
+        for name, engine in engines.items():  # taking turns: the same machine load for both
+            settings.seed = 0
+            engine.reply([], message, settings)
+            prompt, _, _ = engine.build_prompt([], message, PRECISION_TOKENS)
+            _, seconds = _generate(engine, torch.tensor([engine.prompt_ids(prompt)]), 0, settings, PRECISION_TOKENS)
+            times[name]["ttft_s"].append(engine.last_stats.seconds_to_first_token)
+            times[name]["tokens_per_s"].append(PRECISION_TOKENS / seconds)
+    result = {"chat_precision": chat_dtype()[0]}
+    for name, t in times.items():
+        result[name] = {key: round(statistics.median(values), 4) for key, values in t.items()}
+    return result
+
+
 def _after_newline(tokenizer, ids: list[int]) -> int:
     for k in range(1, len(ids) + 1):
         if "\n" in tokenizer.decode(ids[:k]):
@@ -106,6 +142,10 @@ def main() -> None:
         "tokens_after_stop_max": max(r["tokens_after_stop"] for r in rows),
         "unstopped_tokens_after_newline_total": sum(r["unstopped_tokens_after_newline"] for r in rows),
     }
+    result["smollm2_precision"] = precision = _precisions()
+    for name in ("fp32", precision["chat_precision"]):
+        print(f"SmolLM2 in {name}: first token {precision[name]['ttft_s'] * 1000:.0f} ms, "
+              f"{precision[name]['tokens_per_s']:.1f} tokens/s")
     print(f"time to first token {result['ttft_s_median'] * 1000:.1f} ms, {result['tokens_per_s_median']:.0f} tokens/s "
           f"({result['tokens_per_s_vs_plain_median']:.2f}x plain generate of the same length); "
           f"{result['replies_ended_by_stop']}/{len(rows)} replies ended by the newline; tokens after the stop: "
