@@ -244,6 +244,9 @@ def pair_cmd(prompts_dir, completions_dir, character, persona, strict, filters, 
 @click.option("--resume", is_flag=True, help="Continue from the newest checkpoint in loras/NAME/.")
 @click.option("--keep-checkpoints", is_flag=True,
               help="Keep checkpoint-*/ after a successful run (they are always kept after a failed one, for --resume).")
+@click.option("--memory/--no-memory", default=True, show_default=True,
+              help="Train with the character's recalled source lines in the prompt, as chat shows them "
+                   "(when the dataset has memory.jsonl).")
 def finetune_cmd(**options):
     """Train a LoRA adapter for a causal LM on a dataset, into loras/NAME/."""
     from characterkit.train.config import FinetuneSettings

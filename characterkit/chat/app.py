@@ -177,7 +177,7 @@ def _memory_controls(gr, engine: ChatEngine) -> list:
     """Recall on/off, recall in the base pane too, the summary (editable) and the turns it covers."""
     has_lines = engine.memory is not None
     return [
-        gr.Checkbox(value=False, interactive=has_lines, render=False,
+        gr.Checkbox(value=engine.recalls, interactive=has_lines, render=False,
                     label=f"Recall {engine.character.name}'s own lines from the source"
                           + ("" if has_lines else " (this LoRA has no memory file)")),
         gr.Checkbox(value=True, interactive=has_lines, render=False, label="Recall them for the base model too"),

@@ -22,14 +22,13 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 
 from characterkit.errors import UserError, check_at_most
+from characterkit.memory.retrieve import recall_query
 from characterkit.memory.summary import ChatMemory
 from characterkit.prompts import Conversation, get_format, tokenize_prompt
 from characterkit.records import Turn
 
 DEFAULT_MAX_MESSAGE_CHARS = 4000
 DEFAULT_CONTEXT = 2048  # when neither the model config nor the tokenizer says
-MEMORY_TOKENS = 128  # the most prompt tokens retrieved memories may take (each costs prefill time: see docs/memory.md)
-MEMORY_LINES = 3  # memories retrieved per reply (fewer when they exceed MEMORY_TOKENS)
 SUMMARY_TOKENS = 96  # the longest summary the model may write
 
 
@@ -189,10 +188,14 @@ class ChatEngine:
 
     def __init__(self, model, tokenizer, character: Character, prompt_format: str = "pygmalion",
                  stop_strings: tuple[str, ...] | list[str] = (), context: int | None = None,
-                 max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS, memory=None, remembers: bool = True):
+                 max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS, memory=None, remembers: bool = True,
+                 recalls: bool = False):
         self.model = model
         self.memory = memory  # a characterkit.memory.MemoryIndex of the character's source lines, or None
         self.remembers = remembers  # False (--no-memory): the UIs drop old turns instead of summarising them
+        # Whether the UIs start with recall on: a LoRA trained with recalled lines (finetune --memory)
+        # expects them; one trained without rambles with them, so for it recall is a switch left off.
+        self.recalls = recalls and memory is not None
         self.tokenizer = tokenizer
         self.character = character
         self.format = get_format(prompt_format, tokenizer)
@@ -222,18 +225,11 @@ class ChatEngine:
         return tokenize_prompt(self.tokenizer, prompt)
 
     def recall(self, history: list[Turn], message: str) -> list[str]:
-        """The character's own source lines most related to the message and the last turn, rendered,
-        as many of the best MEMORY_LINES as fit in MEMORY_TOKENS tokens."""
+        """The character's own source lines most related to the message and the last turn, rendered
+        (MemoryIndex.recall: the lines and token budget finetune trained with)."""
         started = time.perf_counter()
-        query = " ".join([message, *(t.text for t in history[-1:])])
-        recalled, used = [], 0
-        for entry in self.memory.search(query, k=MEMORY_LINES):
-            text = entry.render()
-            cost = len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
-            if used + cost > MEMORY_TOKENS:
-                break
-            recalled.append(text)
-            used += cost
+        query = recall_query([*history, Turn(self.character.user_name, message)])
+        recalled = self.memory.recall(query, lambda text: len(self.tokenizer(text, add_special_tokens=False)["input_ids"]))
         self._memory_seconds = time.perf_counter() - started
         return recalled
 
@@ -254,7 +250,7 @@ class ChatEngine:
         turns = [*history, Turn(c.user_name, message)]
         if memory is not None:
             memory.fit(len(history))
-        # Recall is asked for (ChatMemory.long_term): a LoRA trained without the memory block rambles with it.
+        # Recall is asked for (ChatMemory.long_term; the UIs start it at self.recalls).
         long_term = self.memory is not None and memory is not None and memory.long_term
         recalled = self.recall(history, message) if long_term else []
         if not long_term:

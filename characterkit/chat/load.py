@@ -33,6 +33,7 @@ class ChatSetup:
     prompt_format: str = "pygmalion"
     stop_strings: list[str] = field(default_factory=list)
     tokenizer_dir: Path | None = None  # the LoRA folder when it carries its own tokenizer, else the base
+    trained_with_memory: bool = False  # finetune put recalled lines into its samples: recall starts on
 
 
 def resolve_setup(lora: str | None = None, model: str | None = None, character: str | None = None,
@@ -57,8 +58,10 @@ def resolve_setup(lora: str | None = None, model: str | None = None, character: 
     if not isinstance(stops, list) or not all(isinstance(s, str) for s in stops):
         raise UserError("stop_strings must be a list of strings", path=card_path)
     has_tokenizer = lora_dir is not None and (lora_dir / "tokenizer_config.json").is_file()
+    trained_with_memory = bool((card.get("dataset") or {}).get("memory"))
     return ChatSetup(base_model=base, character=char, lora=lora_dir, prompt_format=prompt_format,
-                     stop_strings=stops, tokenizer_dir=lora_dir if has_tokenizer else base)
+                     stop_strings=stops, tokenizer_dir=lora_dir if has_tokenizer else base,
+                     trained_with_memory=trained_with_memory)
 
 
 def _recorded_base_model(card: dict, card_path: Path, lora_dir: Path) -> Path:
@@ -189,7 +192,7 @@ def load_engine(setup: ChatSetup, trust_remote_code: bool = False, load_in_8bit:
         index = MemoryIndex.in_folder(setup.lora, setup.character.name)
     return ChatEngine(model, tokenizer, setup.character, prompt_format=setup.prompt_format,
                       stop_strings=setup.stop_strings, max_message_chars=max_message_chars,
-                      memory=index, remembers=memory)
+                      memory=index, remembers=memory, recalls=index is not None and setup.trained_with_memory)
 
 
 def check_quantisation(load_in_8bit: bool, load_in_4bit: bool) -> None:

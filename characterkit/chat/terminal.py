@@ -31,7 +31,8 @@ def run_terminal(engine: ChatEngine, settings: GenerationSettings, read: Callabl
     character = engine.character
     history = _opening(engine, write)
     compare = False
-    memory = ChatMemory() if engine.remembers else None  # recall starts off: /memory turns it on
+    # recall starts as the LoRA was trained (engine.recalls); /memory switches it
+    memory = ChatMemory(long_term=engine.recalls) if engine.remembers else None
     write(f"(chatting with {character.name}; /help for commands)\n")
     while True:
         try:

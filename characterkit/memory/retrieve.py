@@ -7,11 +7,19 @@ costs a forward pass; see the bench's docstring for the recall comparison.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from characterkit.memory.store import MEMORY_FILE, MemoryEntry, read_memory
 
 STOPWORDS = "en"
+MEMORY_TOKENS = 128  # the most prompt tokens recalled lines may take (each costs prefill time: see docs/memory.md)
+MEMORY_LINES = 3  # lines recalled per reply (fewer when they exceed MEMORY_TOKENS)
+
+
+def recall_query(turns: list) -> str:
+    """What recall searches with: the turn being answered and the one before it (Turns, oldest first)."""
+    return " ".join(t.text for t in turns[-2:])
 
 
 class MemoryIndex:
@@ -44,6 +52,23 @@ class MemoryIndex:
 
     def __len__(self) -> int:
         return len(self.entries)
+
+    def recall(self, query: str, count_tokens: Callable[[str], int], leave_out: str = "") -> list[str]:
+        """The best MEMORY_LINES entries for `query`, rendered, as many as fit in MEMORY_TOKENS tokens
+        (`count_tokens` counts them). Chat and finetune both call this, so a LoRA trains with the
+        block it will see. `leave_out`: a line never recalled (training: the reply being trained)."""
+        recalled, used = [], 0
+        leave_out = " ".join(leave_out.split())
+        for entry in self.search(query, k=MEMORY_LINES + bool(leave_out)):
+            if leave_out and entry.text == leave_out:
+                continue
+            text = entry.render()
+            cost = count_tokens(text)
+            if used + cost > MEMORY_TOKENS or len(recalled) == MEMORY_LINES:
+                break
+            recalled.append(text)
+            used += cost
+        return recalled
 
     def search(self, query: str, k: int = 4) -> list[MemoryEntry]:
         """Up to `k` entries sharing words with `query` (BM25 score > 0), best first."""

@@ -188,6 +188,7 @@ def run_card(*, settings, model_dir: Path, model_type: str, fmt, character: str,
             "fingerprint": data.fingerprint,
             "train": encode_stats["train"],
             "val": encode_stats.get("val"),
+            "memory": encode_stats.get("memory"),  # trained with recalled lines: chat recalls by default
         },
         "settings": settings.to_dict(),
         "result": result,

@@ -35,6 +35,8 @@ class FinetuneSettings:
     group_by_length: batch samples of similar length together (less padding; ignored with packing).
     precision: `auto` picks for the hardware (train/hardware.py). lora_layers > 0: adapters on the
     top K decoder layers only (backward stops below them: faster, less memory, a weaker LoRA).
+    memory: when the dataset has a memory file, train each sample with the character's source lines
+    recalled for it, as chat shows them (train/memory.py); chat then recalls by default.
     """
 
     model: str
@@ -74,6 +76,7 @@ class FinetuneSettings:
     overwrite: bool = False
     resume: bool = False
     keep_checkpoints: bool = False  # after success; a failed run always keeps them for --resume
+    memory: bool = True
 
     def __post_init__(self):
         if self.lora_name is not None:

@@ -7,7 +7,8 @@
 
 The labels are built here and nothing later rewrites them: the collator pads them with -100, so EOS
 is trained even when the tokenizer pads with the EOS token. A sample over the cutoff loses its
-oldest context turns first; one whose reply alone does not fit is dropped and counted.
+oldest context turns first, down to the turn it answers, then its recalled lines (least relevant
+first), then that turn; one whose reply alone does not fit is dropped and counted.
 """
 
 from __future__ import annotations
@@ -45,12 +46,13 @@ class EncodeStats:
     kept: int = 0
     dropped: Counter = field(default_factory=Counter)
     context_trimmed: int = 0
+    memories_trimmed: int = 0
     trained_tokens: int = 0
     shortest_dropped: int | None = None  # fewest tokens a dropped sample needed (prompt without context + target)
 
     def to_dict(self) -> dict:
         return {"kept": self.kept, "dropped": dict(self.dropped), "context_trimmed": self.context_trimmed,
-                "trained_tokens": self.trained_tokens}
+                "memories_trimmed": self.memories_trimmed, "trained_tokens": self.trained_tokens}
 
 
 class ConversationEncoder:
@@ -73,9 +75,8 @@ class ConversationEncoder:
             self.stats.dropped[REPLY_TOO_LONG] += 1
             self._note_dropped_length(len(target_ids))
             return None
-        # Drop the oldest turns first until prompt + target fit; the persona and the cue always stay.
-        for first in range(len(conv.turns) + 1):
-            prompt_ids = self._prompt_ids(replace(conv, turns=conv.turns[first:]))
+        for shorter in _shorter(conv):
+            prompt_ids = self._prompt_ids(shorter)
             if len(prompt_ids) + len(target_ids) <= self.cutoff:
                 break
         else:
@@ -83,7 +84,8 @@ class ConversationEncoder:
             self._note_dropped_length(len(prompt_ids) + len(target_ids))
             return None
         self.stats.kept += 1
-        self.stats.context_trimmed += first > 0
+        self.stats.context_trimmed += len(shorter.turns) < len(conv.turns)
+        self.stats.memories_trimmed += len(shorter.memories) < len(conv.memories)
         self.stats.trained_tokens += len(target_ids)
         return Encoded(prompt_ids + target_ids, [IGNORE] * len(prompt_ids) + target_ids)
 
@@ -102,6 +104,18 @@ class ConversationEncoder:
     def _note_dropped_length(self, length: int) -> None:
         if self.stats.shortest_dropped is None or length < self.stats.shortest_dropped:
             self.stats.shortest_dropped = length
+
+
+def _shorter(conv: Conversation) -> Iterator[Conversation]:
+    """`conv`, then shorter and shorter: oldest turns first (the turn it answers stays), then recalled
+    lines from the least relevant, then that last turn. The persona always stays."""
+    last = max(len(conv.turns) - 1, 0)
+    for first in range(last + 1):
+        yield replace(conv, turns=conv.turns[first:])
+    for keep in range(len(conv.memories) - 1, -1, -1):
+        yield replace(conv, turns=conv.turns[last:], memories=conv.memories[:keep])
+    if conv.turns:
+        yield replace(conv, turns=[], memories=[])
 
 
 def text_windows(text: str, tokenizer, cutoff: int, overlap: int, add_eos: bool = True) -> Iterator[Encoded]:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from characterkit import atomic, paths
 from characterkit.errors import UserError
-from characterkit.memory.store import MEMORY_FILE
+from characterkit.train.memory import add_recalled_lines, memory_file
 from characterkit.prompts import Conversation, choose_format
 from characterkit.records import Turn
 from characterkit.train import artifacts
@@ -93,7 +93,7 @@ def _save(plan: RunPlan, trainer, card: dict) -> None:
         "training_log.json": artifacts.training_log(model, settings, plan.targets, trainer.state),
         artifacts.RUN_CARD: card,
     }
-    memory = (plan.data.path if plan.data.path.is_dir() else plan.data.path.parent) / MEMORY_FILE
+    memory = memory_file(plan.data)
     artifacts.save_lora_folder(plan.folder, model, files, trainer.state.log_history,
                                copies=(memory,) if memory.is_file() else (),
                                keep_checkpoints=settings.keep_checkpoints)
@@ -114,7 +114,11 @@ def plan_run(settings: FinetuneSettings) -> RunPlan:
         artifacts.check_resume_matches(resume_from, settings.rank, settings.alpha)
     tokenizer = load_tokenizer(model_dir)
     fmt = choose_format(settings.prompt_format, tokenizer)
+    memory = add_recalled_lines(data, lambda text: len(tokenizer(text, add_special_tokens=False)["input_ids"])) \
+        if settings.memory else {}
     train_set, val_set, encode_stats = encode_data(data, fmt, tokenizer, settings)
+    if memory:
+        encode_stats["memory"] = memory
     return RunPlan(settings, lora_name, folder, model_dir, model_type, targets, resolve_precision(settings.precision),
                    tokenizer, fmt, data, train_set, val_set, encode_stats, resume_from)
 
@@ -289,4 +293,4 @@ def legacy_settings(dataset_name: str = "processed_dataset.json", model_name: st
     return FinetuneSettings(model=model_name, data=dataset_name, lora_name=lora_name, micro_batch_size=batch_size,
                             epochs=epochs, cutoff=cutoff_len, rank=lora_rank, alpha=16, dropout=0.05,
                             grad_accum=2, warmup_steps=60, learning_rate=3e-4, logging_steps=20, save_steps=200,
-                            prompt_format="pygmalion", target_modules="auto", **extra)
+                            prompt_format="pygmalion", target_modules="auto", memory=False, **extra)

@@ -54,3 +54,20 @@ def test_a_broken_memory_file_is_one_clear_error(tmp_path):
     path.write_text('{"character": "Mara", "text": "ok"}\n{"nope": 1}\n')
     with pytest.raises(UserError, match=r"memory.jsonl:2: not a memory entry"):
         read_memory(path)
+
+
+def test_recall_renders_the_best_lines_within_the_budget_and_leaves_out_a_line():
+    from characterkit.memory.retrieve import MEMORY_LINES, MEMORY_TOKENS, recall_query
+    from characterkit.records import Turn
+
+    index = MemoryIndex(list(entries_from_samples(ROWS)))
+    words = lambda text: len(text.split())  # noqa: E731 - a stand-in tokenizer: one token per word
+    query = recall_query([Turn("Tobias", "Nice weather."), Turn("Tobias", "Who planted the orchard?"),
+                          Turn("Tobias", "And the lighthouse keeper?")])
+    assert "Nice weather" not in query  # the turn answered and the one before it, as chat asks
+    lines = index.recall(query, words)
+    assert 1 <= len(lines) <= MEMORY_LINES and sum(map(words, lines)) <= MEMORY_TOKENS
+    assert any("orchard" in line for line in lines) and lines[0].startswith("Tobias: ")  # cue -> "answer"
+    mine = "I planted the apple orchard behind the mill myself."
+    assert not any(mine in line for line in index.recall(query, words, leave_out=mine))  # training: not its own reply
+    assert index.recall(query, lambda text: MEMORY_TOKENS + 1) == []  # nothing fits: nothing recalled
