@@ -71,7 +71,8 @@ def run(recipe: str, home: str, dataset: str, steps: int) -> dict:
     os.environ["CHARACTERKIT_HOME"] = home
     settings = FinetuneSettings(model="tiny", data=dataset, lora_name=f"bench-{recipe}", cutoff=CUTOFF,
                                 micro_batch_size=MICRO_BATCH, grad_accum=GRAD_ACCUM, max_steps=steps,
-                                save_steps=0, logging_steps=steps, packing=recipe == "packing", overwrite=True)
+                                save_steps=0, logging_steps=steps, packing=recipe == "packing", overwrite=True,
+                                memory=False)  # the rows legacy trains on: recalled lines would lengthen ours
     plan = plan_run(settings)
     if recipe == "legacy":
         rows = json.loads((Path(home) / "datasets" / dataset / "processed_dataset.json").read_text(encoding="utf-8"))

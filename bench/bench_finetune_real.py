@@ -135,7 +135,7 @@ def _our_plan(home: str, steps: int, recipe: str):
                                 learning_rate=LR, rank=RANK, alpha=ALPHA, seed=SEED,
                                 dropout=0.0 if recipe == "characterkit-all-linear" else DROPOUT,
                                 target_modules="all-linear" if recipe == "characterkit-all-linear" else "q_proj,v_proj",
-                                overwrite=True,
+                                overwrite=True, memory=False,  # TRL's rows: recalled lines would lengthen ours
                                 precision="fp32" if recipe in ("characterkit-fp32", "legacy") else "auto",
                                 lora_layers=12 if recipe == "characterkit-top12" else 0)
     return plan_run(settings)

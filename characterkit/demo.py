@@ -114,13 +114,15 @@ def _base_model(tiny: bool, pretrain_steps: int, say):
 def _ask(lora: str, questions: list[str], max_new_tokens: int, say):
     from characterkit.chat.engine import GenerationSettings
     from characterkit.chat.load import load_engine, resolve_setup
+    from characterkit.memory import ChatMemory
 
     say("    loading the base model and the adapter")
     engine = load_engine(resolve_setup(lora=lora))
     greedy = GenerationSettings(temperature=0.0, max_new_tokens=max_new_tokens, seed=0)
-    for question in questions:
-        yield (question, engine.reply([], question, greedy) or "(nothing)",
-               engine.reply([], question, greedy, use_adapter=False) or "(nothing)")
+    for question in questions:  # recall as chat starts it (on for a LoRA trained with it), for both panes
+        with_lora = engine.reply([], question, greedy, memory=ChatMemory(long_term=engine.recalls))
+        without = engine.reply([], question, greedy, use_adapter=False, memory=ChatMemory(long_term=engine.recalls))
+        yield question, with_lora or "(nothing)", without or "(nothing)"
 
 
 def command_line() -> str:
