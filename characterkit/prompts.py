@@ -145,12 +145,15 @@ class ChatTemplateFormat:
         return messages
 
     def stop_strings(self, conv: Conversation) -> list[str]:
-        """The template's end-of-turn text (what follows a reply) and the EOS token."""
+        """The template's end-of-turn text (what follows a reply), the EOS token, and another speaker's
+        turn on a new line (`\nTobias:`, as the user messages name them): a reply may run over several
+        lines, but the character never speaks for someone else."""
         tokenizer = self._tokenizer(None)
         probe = "characterkit-probe-reply"
         _, target = self.render(Conversation(character=conv.character, reply=probe))
         end = target.split(probe, 1)[-1].strip()  # what the template puts after a reply
-        stops = [s for s in (end, tokenizer.eos_token) if s]
+        names = {t.speaker for t in conv.turns if t.speaker and t.speaker != conv.character} | {conv.user_name}
+        stops = [s for s in (end, tokenizer.eos_token) if s] + sorted(f"\n{n}:" for n in names)
         return list(dict.fromkeys(stops))
 
     def _tokenizer(self, tokenizer):

@@ -34,7 +34,7 @@ def test_chat_template_renders_roles_and_masks_all_but_the_reply(chat_tokenizer)
     assert prompt.startswith("<s><|im_start|>system\nKeeper of the light.<|im_end|>")
     assert prompt.endswith("<|im_start|>user\nTobias: Any letters?<|im_end|>\n<|im_start|>assistant\n")
     assert target == "One, from my sister.<|im_end|>"  # the newline after it belongs to the next turn
-    assert fmt.stop_strings(CONV) == ["<|im_end|>", "</s>"]
+    assert fmt.stop_strings(CONV) == ["<|im_end|>", "</s>", "\nTobias:", "\nYou:"]  # never another's turn
 
     encoded = ConversationEncoder(fmt, chat_tokenizer, cutoff=256).encode(CONV)
     trained = [i for i, label in zip(encoded.input_ids, encoded.labels) if label != IGNORE]
