@@ -240,7 +240,7 @@ class ChatEngine:
 
         memory: the conversation's memory state. With it, left-out turns are folded into its summary
         (the summary is updated in place) and source lines are recalled when `memory.long_term`;
-        without it, source lines are recalled (when the engine has a memory) and old turns dropped.
+        without it, nothing is recalled and old turns are dropped.
         """
         self.check_message(message)
         budget = self.context - max_new_tokens
