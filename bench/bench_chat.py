@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import save
+from bench.common import engines_by_precision, save
 
 MESSAGES = ["Afternoon, Mara. The sea was kind to me today.", "Do you ever get lonely out here?",
             "Where do you want the oil?", "Is the lamp working after the storm?", "What do the gulls say?",
@@ -77,19 +77,13 @@ def _measure(engine, settings) -> list[dict]:
 def _precisions() -> dict:
     """SmolLM2 in fp32 and in the precision chat picks here: first token and decoding speed, medians."""
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from characterkit.chat.engine import ChatEngine, Character, GenerationSettings
+    from characterkit.chat.engine import Character, GenerationSettings
     from characterkit.chat.load import chat_dtype
     from characterkit.models import ensure_installed
 
-    folder = ensure_installed()
-    tokenizer = AutoTokenizer.from_pretrained(folder)
     character = Character("Mara", persona="Mara keeps the lighthouse on a cold northern coast.")
-    dtypes = {"fp32": torch.float32, "bf16": torch.bfloat16}
-    engines = {name: ChatEngine(AutoModelForCausalLM.from_pretrained(folder, dtype=dtypes[name]).eval(), tokenizer,
-                                character, prompt_format="chat-template")
-               for name in dict.fromkeys(["fp32", chat_dtype()[0]])}
+    engines = engines_by_precision(ensure_installed(), character)
     settings = GenerationSettings(temperature=0.7, top_p=0.9, max_new_tokens=PRECISION_TOKENS, repetition_penalty=1.1)
     times = {name: {"ttft_s": [], "tokens_per_s": []} for name in engines}
     for message in MESSAGES[:4]:

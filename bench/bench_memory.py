@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import CORPORA, save
+from bench.common import CORPORA, engines_by_precision, save
 
 PLAY = "importance-of-being-earnest_pg844_2025-utf8.txt"
 NEIGHBOURS = 6
@@ -75,20 +75,13 @@ def _model_folder() -> Path:
 def _ttft(dataset: Path, queries, model_folder: Path) -> dict:
     """Time to first token with memory on and off, for the precision chat picks on this machine and for
     fp32 (the baseline, in the same run: the engines take turns on each query)."""
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    from characterkit.chat.engine import ChatEngine, Character, GenerationSettings
+    from characterkit.chat.engine import Character, GenerationSettings
     from characterkit.chat.load import chat_dtype
     from characterkit.memory import MEMORY_FILE, ChatMemory, MemoryIndex
 
-    tokenizer = AutoTokenizer.from_pretrained(model_folder)
     index = MemoryIndex.load(dataset / MEMORY_FILE, "Algernon")
     character = Character("Algernon", persona="Algernon Moncrieff, a witty young man.")
-    dtypes = {"fp32": torch.float32, "bf16": torch.bfloat16}
-    engines = {name: ChatEngine(AutoModelForCausalLM.from_pretrained(model_folder, dtype=dtypes[name]).eval(), tokenizer,
-                                character, prompt_format="chat-template", memory=index)
-               for name in dict.fromkeys(["fp32", chat_dtype()[0]])}
+    engines = engines_by_precision(model_folder, character, memory=index)
     settings = GenerationSettings(temperature=0, max_new_tokens=1)
     times = {name: {True: [], False: [], "recall": []} for name in engines}
     for query, _ in queries[:12]:

@@ -80,3 +80,19 @@ def legacy_features(rows: list[dict], tokenizer, cutoff: int) -> list[dict]:
         pad = cutoff - len(ids)
         features.append({"input_ids": ids + [tokenizer.pad_token_id] * pad, "attention_mask": [1] * len(ids) + [0] * pad})
     return features
+
+
+def engines_by_precision(model_folder: Path, character, **engine_options) -> dict:
+    """{"fp32": ChatEngine, <the precision chat picks here>: ChatEngine}: the baseline and chat's own
+    (one engine when they are the same), sharing one tokenizer, for benches that let them take turns."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from characterkit.chat.engine import ChatEngine
+    from characterkit.chat.load import chat_dtype
+
+    tokenizer = AutoTokenizer.from_pretrained(model_folder)
+    dtypes = {"fp32": torch.float32, "bf16": torch.bfloat16}
+    return {name: ChatEngine(AutoModelForCausalLM.from_pretrained(model_folder, dtype=dtypes[name]).eval(), tokenizer,
+                             character, prompt_format="chat-template", **engine_options)
+            for name in dict.fromkeys(["fp32", chat_dtype()[0]])}

@@ -53,7 +53,7 @@ def chat(lora: str | None = None, model: str | None = None, character: str | Non
           + (f" in {dtype} ({why})" if on_cpu else ""))
     engine = load_engine(setup, trust_remote_code=trust_remote_code, load_in_8bit=load_in_8bit,
                          load_in_4bit=load_in_4bit, max_message_chars=max_message_chars, memory=memory,
-                         precision=precision)
+                         precision=dtype)
     if terminal:
         from characterkit.chat.terminal import run_terminal
 

@@ -192,7 +192,7 @@ def load_engine(setup: ChatSetup, trust_remote_code: bool = False, load_in_8bit:
         index = MemoryIndex.in_folder(setup.lora, setup.character.name)
     return ChatEngine(model, tokenizer, setup.character, prompt_format=setup.prompt_format,
                       stop_strings=setup.stop_strings, max_message_chars=max_message_chars,
-                      memory=index, remembers=memory, recalls=index is not None and setup.trained_with_memory)
+                      memory=index, remembers=memory, recalls=setup.trained_with_memory)
 
 
 def check_quantisation(load_in_8bit: bool, load_in_4bit: bool) -> None:

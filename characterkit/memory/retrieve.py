@@ -57,17 +57,15 @@ class MemoryIndex:
         """The best MEMORY_LINES entries for `query`, rendered, as many as fit in MEMORY_TOKENS tokens
         (`count_tokens` counts them). Chat and finetune both call this, so a LoRA trains with the
         block it will see. `leave_out`: a line never recalled (training: the reply being trained)."""
-        recalled, used = [], 0
         leave_out = " ".join(leave_out.split())
-        for entry in self.search(query, k=MEMORY_LINES + bool(leave_out)):
-            if leave_out and entry.text == leave_out:
-                continue
+        found = [e for e in self.search(query, k=MEMORY_LINES + bool(leave_out)) if e.text != leave_out]
+        recalled, used = [], 0
+        for entry in found[:MEMORY_LINES]:
             text = entry.render()
-            cost = count_tokens(text)
-            if used + cost > MEMORY_TOKENS or len(recalled) == MEMORY_LINES:
+            used += count_tokens(text)
+            if used > MEMORY_TOKENS:
                 break
             recalled.append(text)
-            used += cost
         return recalled
 
     def search(self, query: str, k: int = 4) -> list[MemoryEntry]:

@@ -159,8 +159,8 @@ class SpeakerTable:
         widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
         fmt = f"{{:<{widths[0]}}}  {{:>{widths[1]}}}  {{:>{widths[2]}}}  {{}}"
         sources = [f"{names[source]}: read as {fmt_name}" for source, fmt_name in self.formats.items()]
-        unsure = [f"{self.display(s.key)} may be {' or '.join(s.may_be)}: kept apart, since the text does not say "
-                  f"which (to merge: --alias \"{self.display(s.key)}=NAME\")" for s in self if s.may_be]
+        unsure = [f"{name} may be {' or '.join(s.may_be)}: kept apart, since the text does not say which "
+                  f"(to merge: --alias \"{name}=NAME\")" for s in self if s.may_be and (name := self.display(s.key))]
         return "\n".join([*sources, *[fmt.format(*row) for row in [header, *rows]], *unsure])
 
 

@@ -80,7 +80,8 @@ def novel_lines(text: str, source: str = "", cast: Cast | None = None, linenos: 
     such as a Gutenberg header, shift them); without it lines count from 1.
     """
     paragraphs = split_paragraphs(text)
-    spoken, _ = analyse(text, cast, paragraphs, drops=drops)
+    spoken, cast = analyse(text, cast, paragraphs, drops=drops)
+    may_be = {c.name: tuple(c.may_be) for c in cast if c.may_be}  # names the text leaves ambiguous
     line_starts = _line_starts(text, linenos)
     next_quote, cursor = 0, 0  # cursor: the end of the last quotation given out
     for index, para in enumerate(paragraphs):
@@ -91,7 +92,8 @@ def novel_lines(text: str, source: str = "", cast: Cast | None = None, linenos: 
         while next_quote < len(spoken) and spoken[next_quote].quote.first_paragraph == index:
             item = spoken[next_quote]
             yield from _narration(text, pos, item.quote.start, source, line_starts, drops, after_quote=pos == cursor)
-            yield Line(item.speaker, plain(item.quote.text), SPEECH, source, _lineno(line_starts, item.quote.start), item.confidence)
+            yield Line(item.speaker, plain(item.quote.text), SPEECH, source, _lineno(line_starts, item.quote.start),
+                       item.confidence, may_be.get(item.speaker, ()))
             pos = cursor = item.quote.end
             next_quote += 1
         yield from _narration(text, pos, para.end, source, line_starts, drops, after_quote=pos == cursor)
@@ -166,11 +168,8 @@ def parse_novel(lines, options, source: str, drops) -> Iterator[Line]:
     cast_file = getattr(options, "cast", None)
     cast = load_cast(cast_file) if cast_file else scan_cast(text).merged(options.aliases)
     spoke = False
-    may_be = {c.name: tuple(c.may_be) for c in cast if c.may_be}
     for line in novel_lines(text, source, cast, [n for n, _ in numbered], drops=drops):
         spoke = spoke or line.kind == SPEECH
-        if line.speaker in may_be:
-            line.may_be = may_be[line.speaker]
         if line.kind == NARRATION and not options.keep_narration:
             drops["narration"] += 1
             continue

@@ -298,14 +298,15 @@ def narration_around(text: str, quotes: list[Quote], paragraphs: list[Paragraph]
         gaps = [text[a:b].strip(QUOTE_MARKS + " \n") for (_, a), (b, _) in zip(quote.spans, quote.spans[1:])]
         before = text[start : quote.start].rstrip().rstrip(QUOTE_MARKS).rstrip()
         lead = quote.first_paragraph - 1  # `Lydia laughed, and said,` often ends the paragraph before
-        if not before and lead >= 0 and not paragraphs[lead].heading and (previous is None or previous.last_paragraph < lead):
-            before = text[paragraphs[lead].start : paragraphs[lead].end]
-        elif not before and lead >= 0 and previous is not None and previous.last_paragraph == lead:
-            # `"Come here," took her out. In a few minutes, Mrs. Bennet called out,` then the quote:
-            # narration after the paragraph's last quote that does not end its sentence introduces the next
-            tail = text[previous.end : paragraphs[lead].end].strip(QUOTE_MARKS + " \n")
-            if _INTRODUCES.search(tail):
-                before = tail
+        if not before and lead >= 0 and not paragraphs[lead].heading:
+            if previous is None or previous.last_paragraph < lead:
+                before = text[paragraphs[lead].start : paragraphs[lead].end]
+            elif previous.last_paragraph == lead:
+                # `"Come here," took her out. In a few minutes, Mrs. Bennet called out,` then the quote:
+                # narration after the paragraph's last quote that does not end its sentence introduces the next
+                tail = text[previous.end : paragraphs[lead].end].strip(QUOTE_MARKS + " \n")
+                if _INTRODUCES.search(tail):
+                    before = tail
         after = text[quote.end : end].lstrip(QUOTE_MARKS + " \n").rstrip().rstrip(QUOTE_MARKS)
         result.append(Around(before.lstrip(QUOTE_MARKS), after, gaps))
     return result
