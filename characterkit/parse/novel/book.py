@@ -19,7 +19,7 @@ from characterkit.parse.novel.attribute import attribute
 from characterkit.parse.novel.calibrate import confidence
 from characterkit.parse.novel.matter import blank_matter, plain
 from characterkit.parse.novel.patterns import speech_tag
-from characterkit.parse.novel.cast import Cast, load_cast, scan_cast
+from characterkit.parse.novel.cast import Cast, join_lone_names, load_cast, scan_cast
 from characterkit.parse.novel.quotes import QUOTE_MARKS, Paragraph, Quote, find_quotes, split_paragraphs
 from characterkit.records import BREAK, DEFAULT_MIN_CONFIDENCE, NARRATION, SPEECH, Line
 
@@ -60,6 +60,8 @@ def analyse(text: str, cast: Cast | None = None, paragraphs: list[Paragraph] | N
     quotes = find_quotes(prose, paragraphs)
     if cast is None:
         cast = scan_cast(text, quotes, paragraphs)
+    elif cast.origin != "discovered":
+        cast = join_lone_names(cast)
     kind = "discovered" if cast.origin == "discovered" else "given"
     spoken = [SpokenQuote(q, a.speaker, confidence(a.key, kind, a.confidence) if a.speaker else 0.0, a.rule, a.key)
               for q, a in zip(quotes, attribute(text, quotes, paragraphs, cast))]

@@ -69,6 +69,7 @@ class Cast:
     def __init__(self, characters: list[Character], origin: str = "discovered", nicknames: dict[str, str] | None = None):
         self.characters = list(characters)
         self.origin = origin  # 'discovered' or the cast file's path
+        self.joined: dict[str, str] = {}  # lone names joined to a fuller entry (join_lone_names)
         self.extra_nicknames = dict(nicknames or {})
         self.nicknames = {k: list(v) for k, v in default_nicknames().items()}
         for nick, formal in self.extra_nicknames.items():
@@ -105,6 +106,8 @@ class Cast:
         if title and len(words) > 1:
             gender = TITLES[title]
             owners = self._index.get(name_key(" ".join(words[1:])), [])
+            if not owners and len(words) == 2:  # 'Master Bates': the one listed with the family name Bates
+                owners = self._words.get(name_key(words[1]), [])
             owners = [c for c in owners if not gender or c.gender in ("", gender)]
             if owners:
                 return owners
@@ -163,6 +166,40 @@ class Cast:
             hint = ", ".join(closest(name, [a for c in self.characters for a in c.aliases]))
             raise UserError(f"{name!r} is not in the cast ({self.origin}); closest: {hint}")
         return character
+
+
+def join_lone_names(cast: Cast) -> Cast:
+    """A listed cast where an entry known by one bare word that is part of a fuller entry's name
+    ('Harthouse' beside 'Mr. James Harthouse') is joined to that entry: the text's "said Harthouse"
+    then goes to the person, not to a second, empty copy of them. Where several entries share the
+    word, a bare surname names the man called Mr. by it ('Bounderby' -> the one listed as 'Mr.
+    Bounderby', not Mrs. Bounderby); still several, or none, and the entry stays as listed.
+    `cast.joined` records {lone name: the entry it joined}."""
+    owner_of: dict[Character, Character] = {}
+    for character in cast:
+        word = _lone_word(character)
+        if not word:
+            continue
+        owners = [c for c in cast._words.get(word, []) if c is not character and not _lone_word(c)]
+        if len(owners) > 1:
+            owners = [c for c in owners if any(name_key(a) == f"mr {word}" for a in c.aliases)]
+        if len(owners) == 1:
+            owner_of[character] = owners[0]
+    if not owner_of:
+        return cast
+    copies = {c: Character(c.name, list(c.aliases), c.gender, c.count, list(c.may_be)) for c in cast if c not in owner_of}
+    for lone, owner in owner_of.items():
+        copies[owner].aliases.extend(a for a in lone.aliases if a not in copies[owner].aliases)
+    joined = Cast(list(copies.values()), cast.origin, cast.extra_nicknames)
+    joined.joined = {lone.name: owner.name for lone, owner in owner_of.items()}
+    return joined
+
+
+def _lone_word(character: Character) -> str:
+    """The one bare word an entry is known by ('' when it has a longer or titled name)."""
+    keys = {name_key(alias) for alias in character.aliases}
+    word = keys.pop() if len(keys) == 1 else ""
+    return word if word and " " not in word and not title_of(character.name) else ""
 
 
 def _add(owners: list, character: Character) -> None:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from characterkit.errors import UserError
 from characterkit.parse.novel.book import DEFAULT_MIN_CONFIDENCE, analyse
-from characterkit.parse.novel.cast import Cast, Character
+from characterkit.parse.novel.cast import Cast, Character, join_lone_names
 
 KINDS = ("explicit", "anaphoric", "implicit")
 SETTINGS = ("given", "discovered")
@@ -77,7 +77,9 @@ def score_novel(folder: Path, setting: str, min_confidence: float) -> dict:
     """Counts for one novel in one setting (see `evaluate_attribution` for the figures)."""
     text, gold, gold_cast = load_pdnc_novel(folder)
     spoken, cast = analyse(text, gold_cast if setting == "given" else None)
-    mapping = {c.name: c.name for c in gold_cast} if setting == "given" else map_to_gold(cast, gold_cast)
+    # PDNC lists some people twice, once by a bare surname nobody's lines are given to ('Childers' and 'Mr.
+    # E. W. B. Childers'): our 'Mr. Childers' is mapped as a given cast reads, with the lone name joined
+    mapping = {c.name: c.name for c in gold_cast} if setting == "given" else map_to_gold(cast, join_lone_names(gold_cast))
     starts = [s.quote.start for s in spoken]
     target = Counter(g.speaker for g in gold).most_common(1)[0][0]
     counts = Counter()

@@ -3,7 +3,8 @@
 import pytest
 
 from characterkit.errors import UserError
-from characterkit.parse.novel.cast import Cast, Character, load_cast, scan_cast
+from characterkit.parse.novel.book import analyse
+from characterkit.parse.novel.cast import Cast, Character, join_lone_names, load_cast, scan_cast
 
 FAMILY = """\
 CHAPTER I.
@@ -127,6 +128,37 @@ def test_resolve_by_alias_title_and_words():
     assert cast.get("Then Lizzy") is lizzy
     assert cast.resolve("Bennet") == [lizzy, jane]  # a family name: ambiguous
     assert cast.get("Bennet") is None
+
+
+def test_a_title_and_a_family_name_finds_the_one_listed_with_it():
+    charley = Character("Charley Bates", ["Charley"], "M")
+    cast = Cast([charley, Character("Jack Dawkins", ["Jack"], "M"), Character("Nancy", [], "F")])
+    assert cast.get("Master Bates") is charley and cast.get("Mr. Bates") is charley
+    assert cast.get("Miss Bates") is None  # the title's gender rules him out
+    assert cast.get("Mr. Smith") is None
+
+
+def test_a_lone_word_entry_joins_the_fuller_entry_it_names():
+    james = Character("Mr. James Harthouse", ["James Harthouse"], "M")
+    josiah = Character("Josiah Bounderby", ["Mr. Bounderby", "Josiah"], "M")
+    louisa = Character("Louisa Bounderby", ["Mrs. Bounderby", "Louisa"], "F")
+    listed = Cast([james, Character("Harthouse"), josiah, louisa, Character("Bounderby"),
+                   Character("Jane Bennet"), Character("Jane Fairfax"), Character("Jane")], origin="cast.yaml")
+    cast = join_lone_names(listed)
+    assert cast.joined == {"Harthouse": "Mr. James Harthouse", "Bounderby": "Josiah Bounderby"}
+    assert cast.names() == ["Mr. James Harthouse", "Josiah Bounderby", "Louisa Bounderby", "Jane Bennet",
+                            "Jane Fairfax", "Jane"]  # two Janes could own 'Jane': it stays as listed
+    assert cast.get("Harthouse").name == "Mr. James Harthouse"
+    assert cast.get("Bounderby").name == "Josiah Bounderby"  # the bare surname is the man called Mr. by it
+    assert len(listed) == 8 and "Bounderby" not in josiah.aliases  # the listed cast is untouched
+
+
+def test_a_given_cast_with_a_lone_duplicate_gives_the_line_to_the_person():
+    text = 'Louisa looked up.\n\n"You are late," said Harthouse.\n'
+    cast = Cast([Character("Mr. James Harthouse", [], "M"), Character("Harthouse"), Character("Louisa", [], "F")],
+                origin="cast.yaml")
+    spoken, used = analyse(text, cast)
+    assert [s.speaker for s in spoken] == ["Mr. James Harthouse"] and used.joined == {"Harthouse": "Mr. James Harthouse"}
 
 
 def test_find_names_the_closest_when_unknown():
