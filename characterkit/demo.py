@@ -64,7 +64,7 @@ def run_demo(tiny: bool = False, epochs: float | None = None, pretrain_steps: in
                                      learning_rate=recipe.learning_rate, overwrite=True, save_steps=0,
                                      rank=recipe.rank, alpha=recipe.alpha))
     result = card["result"]
-    say(f"    {result['global_step']} steps in {result['seconds'] or 0:.0f} s ({result['precision']}), "
+    say(f"    {result['global_step']} steps in {result['seconds'] or 0:.0f} s ({result['precision']['name']}), "
         f"train loss {result['train_loss']:.3f}")
 
     say("4/4 chat (greedy): the character with the adapter, then the base model without it")
@@ -72,9 +72,14 @@ def run_demo(tiny: bool = False, epochs: float | None = None, pretrain_steps: in
     for question, with_lora, without in _ask(DATASET, QUESTIONS, recipe.max_new_tokens, say):
         chat.append({"question": question, "lora": with_lora, "base": without})
         same = "  (the same)" if with_lora == without else ""
-        say(f"    You: {question}\n    {SAMPLE_CHARACTER}: {with_lora}\n    base model: {without}{same}")
+        say(f"    You: {question}\n    {SAMPLE_CHARACTER}: {_indented(with_lora)}\n    base model: {_indented(without)}{same}")
     say(f"\nNext: {command_line()} chat --lora {DATASET}   (or --terminal)")
     return {"dataset": report["folder"], "model": str(model_dir), "lora": card["folder"], "chat": chat}
+
+
+def _indented(reply: str) -> str:
+    """A reply of several lines (the base model's may have them) kept inside the demo's indented block."""
+    return reply.replace("\n", "\n        ")
 
 
 def _prepare(say) -> dict:

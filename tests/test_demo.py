@@ -20,3 +20,7 @@ def test_tiny_demo_prepares_trains_and_chats_in_a_fresh_home(tmp_path, monkeypat
         assert f"You: {question}" in chat_lines
     replies = [line for line in chat_lines.splitlines() if line.strip().startswith("Mara:")]
     assert len(replies) == len(QUESTIONS)  # each reply is one line: generation stopped at the newline
+    finetune_line = next(line for line in said if " steps in " in line)
+    assert "{" not in finetune_line and ("(fp32)" in finetune_line or "(bf16-autocast)" in finetune_line)
+    chat_block = chat_lines.split("4/4", 1)[1].split("\nNext:", 1)[0].splitlines()[1:]
+    assert chat_block and all(line.startswith("    ") for line in chat_block if line)  # replies stay indented

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass
 
+from characterkit.chat.repeats import REPEAT, repeat_start
 from characterkit.errors import UserError, check_at_most
 from characterkit.memory.retrieve import recall_query
 from characterkit.memory.summary import ChatMemory
@@ -94,7 +95,8 @@ class ReplyStats:
 def visible_text(text: str, stops: list[str], final: bool = False) -> tuple[str, str | None]:
     """What to show of generated `text`, and the stop string found in it (or None).
 
-    The text is cut at the earliest stop string. While generation is still running (`final` False)
+    The text is cut at the earliest stop string, or where it starts repeating one of its sentences
+    (`repeats.py`; the stop found is then REPEAT). While generation is still running (`final` False)
     a tail that could be the start of a stop string ("\\nTob" before "\\nTobias:") and an incomplete
     multi-byte character are held back, so nothing shown ever has to be taken back.
     """
@@ -104,6 +106,9 @@ def visible_text(text: str, stops: list[str], final: bool = False) -> tuple[str,
         if at != -1 and at < cut:
             cut, hit = at, stop
     shown = text[:cut]
+    at, repeated = repeat_start(shown, final=final or hit is not None)
+    if at != -1:
+        shown, hit = shown[:at], REPEAT if repeated else hit
     if hit is None and not final:
         shown = shown[: len(shown) - _partial_stop_len(shown, stops)].rstrip("\ufffd")
     return shown.strip(), hit
@@ -121,12 +126,15 @@ def _partial_stop_len(text: str, stops: list[str]) -> int:
 
 
 class StopOnText:
-    """A generate() stopping criterion: true as soon as the reply so far contains a stop string.
+    """A generate() stopping criterion: true as soon as the reply so far contains a stop string, or
+    has begun a sentence it already said (`repeats.py`).
 
     Called by transformers after every new token (so the token that completes a stop is the last
     one generated); also stops when `cancel` is set (the user pressed stop or closed the stream).
     Since every token is checked, a new stop can only end in the newest token: decoding the last
     few tokens is enough (a character is at most 4 byte-level tokens; 2 more for the alignment).
+    A repeat needs the whole reply, decoded only when the newest token holds a space (a repeat is
+    found once the space after a sentence has come).
     """
 
     def __init__(self, tokenizer, prompt_len: int, stops: list[str], cancel: threading.Event):
@@ -138,8 +146,13 @@ class StopOnText:
 
         start = max(self.prompt_len, input_ids.shape[1] - self.window)
         done = [self.cancel.is_set() or _has_stop(_decode(self.tokenizer, row[start:].tolist()), self.stops)
-                for row in input_ids]
+                or self._repeats(row) for row in input_ids]
         return torch.tensor(done, dtype=torch.bool, device=input_ids.device)
+
+    def _repeats(self, row) -> bool:
+        if not any(c.isspace() for c in _decode(self.tokenizer, row[-1:].tolist())):
+            return False
+        return repeat_start(_decode(self.tokenizer, row[self.prompt_len:].tolist()))[1]
 
 
 def _has_stop(text: str, stops: list[str]) -> bool:
