@@ -76,12 +76,15 @@ class Cast:
             self.nicknames.setdefault(nick.lower(), []).insert(0, formal)
         self._index: dict[str, list[Character]] = defaultdict(list)
         self._words: dict[str, list[Character]] = defaultdict(list)  # 'charles' -> Charles Musgrove, ...
+        self._surnames: dict[str, list[Character]] = defaultdict(list)  # 'bates' -> Charley Bates (not Mrs. Bates)
         for character in self.characters:
             for alias in character.aliases:
                 _add(self._index[name_key(alias)], character)
                 words = name_key(alias).split()
                 for word in words[1:] if title_of(alias) else words:
                     _add(self._words[word], character)
+                if len(words) > 1 and not title_of(alias):
+                    _add(self._surnames[words[-1]], character)
 
     def __iter__(self):
         return iter(self.characters)
@@ -107,7 +110,7 @@ class Cast:
             gender = TITLES[title]
             owners = self._index.get(name_key(" ".join(words[1:])), [])
             if not owners and len(words) == 2:  # 'Master Bates': the one listed with the family name Bates
-                owners = self._words.get(name_key(words[1]), [])
+                owners = self._surnames.get(name_key(words[1]), [])
             owners = [c for c in owners if not gender or c.gender in ("", gender)]
             if owners:
                 return owners

@@ -136,6 +136,8 @@ def test_a_title_and_a_family_name_finds_the_one_listed_with_it():
     assert cast.get("Master Bates") is charley and cast.get("Mr. Bates") is charley
     assert cast.get("Miss Bates") is None  # the title's gender rules him out
     assert cast.get("Mr. Smith") is None
+    thorpes = Cast([Character("Mrs. Thorpe", [], "F"), Character("John Thorpe", [], "M")])
+    assert thorpes.get("Miss Thorpe") is None  # the daughter is not her mother, who is listed only as Mrs.
 
 
 def test_a_lone_word_entry_joins_the_fuller_entry_it_names():
