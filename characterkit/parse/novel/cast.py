@@ -26,6 +26,8 @@ GENDER_WORDS = {"m": "M", "male": "M", "man": "M", "f": "F", "female": "F", "wom
 # unless the narration also mentions it often (MIN_MENTIONS).
 MIN_TAGS = 2
 MIN_MENTIONS = 2
+# A capitalised word after 'the' seen this often (and four times as often as in lower case) is a name.
+MIN_EPITHET = 5
 
 
 @dataclass(eq=False)  # compared by identity: two characters may share a spelling
@@ -294,7 +296,9 @@ def _blank_quotes(text: str, quotes) -> str:
 
 
 def _namelike_words(narration: str) -> set[str]:
-    """Capitalised words that are names: seen capitalised mid-sentence more than in lower case."""
+    """Capitalised words that are names: seen capitalised mid-sentence more than in lower case, or,
+    after 'the', capitalised far more often than not: an epithet used as a name ('the Voice' of a man
+    nobody sees, though the book says 'a low voice' everywhere)."""
     capital, lower = Counter(), Counter()
     for m in re.finditer(r"\b[A-Za-z][a-z'’]+\b", narration):
         word = m.group(0)
@@ -302,7 +306,9 @@ def _namelike_words(narration: str) -> set[str]:
             lower[word] += 1
         elif not _starts_sentence(narration, m.start()):
             capital[word] += 1
-    return {w for w, n in capital.items() if lower[w.lower()] * 2 <= n}
+    after_the = Counter(m.group(1) for m in re.finditer(r"\bthe\s+([A-Za-z][a-z'’]+)\b", narration))
+    epithets = {w for w, n in after_the.items() if w[0].isupper() and n >= MIN_EPITHET and after_the[w.lower()] * 4 <= n}
+    return {w for w, n in capital.items() if lower[w.lower()] * 2 <= n} | epithets
 
 
 _TITLE_BEFORE = re.compile(r"\b(?:" + "|".join(TITLES) + r")\.\s*$", re.IGNORECASE)

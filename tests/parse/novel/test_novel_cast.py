@@ -130,6 +130,16 @@ def test_resolve_by_alias_title_and_words():
     assert cast.get("Bennet") is None
 
 
+def test_a_capitalised_epithet_after_the_is_a_name_though_the_word_is_common():
+    """'the Voice' speaks, though the narration says 'voice' in lower case more often than not."""
+    low = "Kemp heard a low voice, then a louder voice, a voice he knew, a voice from nowhere. "
+    text = low + "\n\n".join(['"Who is there?" said Kemp.', '"I am," said the Voice.', '"Where?" said Kemp.',
+                               '"Here," said the Voice.', '"Go on," said the Voice.', '"No," said the Voice.',
+                               '"Why?" said the Voice.']) + "\n"
+    assert "Voice" in names(scan_cast(text))
+    assert "Voice" not in names(scan_cast(text.replace("the Voice", "the voice")))
+
+
 def test_a_title_and_a_family_name_finds_the_one_listed_with_it():
     charley = Character("Charley Bates", ["Charley"], "M")
     cast = Cast([charley, Character("Jack Dawkins", ["Jack"], "M"), Character("Nancy", [], "F")])
