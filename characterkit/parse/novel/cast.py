@@ -28,6 +28,8 @@ MIN_TAGS = 2
 MIN_MENTIONS = 2
 # A capitalised word after 'the' seen this often (and four times as often as in lower case) is a name.
 MIN_EPITHET = 5
+# 'Mr. John Knightley' and 'Mr. Knightley' named together in this many paragraphs are two men (_brothers).
+MIN_TOGETHER = 3
 
 
 @dataclass(eq=False)  # compared by identity: two characters may share a spelling
@@ -272,7 +274,8 @@ def scan_cast(text: str, quotes=None, paragraphs=None) -> Cast:
     mentions = Counter(filter(None, (_clean_name(m.group(0), namelike) for m in re.finditer(NAME, narration))))
     forms = _candidate_forms(tags, mentions)
     genders = _pronoun_votes(narration, namelike, forms | _first_names(forms))  # first names: 'Charles ... he'
-    groups = _merge_forms(forms, tags, genders)
+    paragraph_texts = [" ".join(text[p.start:p.end].split()) for p in paragraphs]
+    groups = _merge_forms(forms, tags, genders, lambda longer, shorter: _brothers(longer, shorter, paragraph_texts))
     groups, may_be = _link_misses(groups, genders, tags + mentions)
     characters = [_character(group, tags, mentions, genders, may_be.get(id(group), [])) for group in groups]
     characters = [c for c in characters if c.count >= MIN_TAGS or c.count and _mentioned(c, mentions) >= MIN_MENTIONS]
@@ -391,14 +394,15 @@ def _candidate_forms(tags: Counter, mentions: Counter) -> set[str]:
     return set(tags) | longer
 
 
-def _merge_forms(forms: set[str], tags: Counter, genders) -> list[list[str]]:
-    """Groups of spellings of one person: each form joins the one group whose forms contain its words.
+def _merge_forms(forms: set[str], tags: Counter, genders, apart=lambda longer, shorter: False) -> list[list[str]]:
+    """Groups of spellings of one person: each form joins the one group whose forms contain its words,
+    unless `apart(longer, shorter)` says the two name two people (see `_brothers`).
 
     Longer forms come first so that a short form meets every person it could belong to.
     """
     groups: list[list[str]] = []
     for form in sorted(forms, key=lambda f: (-len(_tokens(f)[1]), not title_of(f), -tags[f], f)):
-        owners = [g for g in groups if any(_contains(other, form) for other in g)]
+        owners = [g for g in groups if any(_contains(other, form) and not apart(other, form) for other in g)]
         if not owners:
             groups.append([form])
             continue
@@ -408,6 +412,18 @@ def _merge_forms(forms: set[str], tags: Counter, genders) -> list[list[str]]:
             owners[0].append(form)
         # else a form several people could own ('Bennet') stays out: it would name the wrong one
     return groups
+
+
+def _brothers(longer: str, shorter: str, paragraphs: list[str]) -> bool:
+    """'Mr. John Knightley' and 'Mr. Knightley' are two men when the text names both in one
+    paragraph again and again (MIN_TOGETHER paragraphs): the first name is there to tell two men of a
+    family apart (the eldest is Mr. + surname, a brother Mr. + first name, as with Miss). One man is
+    seldom given both names in one paragraph: 'Mr. Fitzwilliam Darcy' is Mr. Darcy."""
+    title = title_of(shorter)
+    if title != "mr" or title_of(longer) != title or len(_tokens(longer)[1]) != len(_tokens(shorter)[1]) + 1:
+        return False
+    both = [re.compile(rf"(?<!\w){re.escape(form)}(?!\w)") for form in (longer, shorter)]
+    return sum(all(p.search(text) for p in both) for text in paragraphs) >= MIN_TOGETHER
 
 
 def _owners_of_gender(owners: list[list[str]], gender: str, genders) -> list[list[str]]:

@@ -140,6 +140,31 @@ def test_a_capitalised_epithet_after_the_is_a_name_though_the_word_is_common():
     assert "Voice" not in names(scan_cast(text.replace("the Voice", "the voice")))
 
 
+BROTHERS = """\
+Mr. Crane and Mr. Peter Crane came in from the yard, Mr. Crane first.
+
+"The wall is down," said Mr. Crane.
+
+"Only the top of it," said Mr. Peter Crane.
+
+Mr. Peter Crane sat by the fire; Mr. Crane stood at the window.
+
+"We mend it tomorrow," said Mr. Crane.
+
+"If it stops raining," said Mr. Peter Crane. Mr. Crane did not answer him.
+"""
+
+
+def test_mr_and_a_first_name_named_beside_mr_and_the_surname_is_a_brother():
+    cast = names(scan_cast(BROTHERS))
+    assert cast["Mr. Crane"] is not cast["Mr. Peter Crane"]
+    assert cast["Mr. Crane"].count == 2 and cast["Mr. Peter Crane"].count == 2
+    once = BROTHERS.replace("Mr. Peter Crane sat by the fire; Mr. Crane stood at the window.", "They sat down.").replace(
+        " Mr. Crane did not answer him.", "")  # named together once: one man, by two names
+    crane = [c for c in scan_cast(once) if "Mr. Crane" in c.aliases]
+    assert len(crane) == 1 and "Mr. Peter Crane" in crane[0].aliases
+
+
 def test_a_title_and_a_family_name_finds_the_one_listed_with_it():
     charley = Character("Charley Bates", ["Charley"], "M")
     cast = Cast([charley, Character("Jack Dawkins", ["Jack"], "M"), Character("Nancy", [], "F")])
