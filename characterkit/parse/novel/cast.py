@@ -277,6 +277,7 @@ def scan_cast(text: str, quotes=None, paragraphs=None) -> Cast:
     paragraph_texts = [" ".join(text[p.start:p.end].split()) for p in paragraphs]
     groups = _merge_forms(forms, tags, genders, lambda longer, shorter: _brothers(longer, shorter, paragraph_texts))
     groups, may_be = _link_misses(groups, genders, tags + mentions)
+    groups = _link_nicknames(groups, genders)
     characters = [_character(group, tags, mentions, genders, may_be.get(id(group), [])) for group in groups]
     characters = [c for c in characters if c.count >= MIN_TAGS or c.count and _mentioned(c, mentions) >= MIN_MENTIONS]
     narrator = narrator_name([q.text for q in quotes], quote_tags)
@@ -482,6 +483,25 @@ def _link_misses(groups: list[list[str]], genders, used: Counter) -> tuple[list[
         owners[0].extend(group)
         groups.remove(group)
     return groups, may_be
+
+
+_FAMILIAR_TITLES = {"", "mr", "mrs", "miss", "master"}
+
+
+def _link_nicknames(groups: list[list[str]], genders) -> list[list[str]]:
+    """Join a character known only by a nickname ('Meg') to the one character whose first name it is
+    short for ('Margaret March'), by the nicknames table, when the pronouns do not say they differ.
+    Nobody titled by rank is called by a nickname: 'Kitty' is not Lady Catherine."""
+    table = default_nicknames()
+    for group in [g for g in groups if len({name_key(f) for f in g}) == 1 and len(g[0].split()) == 1]:
+        formal = {name_key(f) for f in table.get(name_key(group[0]), [])}
+        owners = [g for g in groups if g is not group and not any(title_of(f) not in _FAMILIAR_TITLES for f in g)
+                  and any(not title_of(f) and name_key(f).split()[0] in formal for f in g)]
+        gender = _group_gender(group, genders)
+        if len(owners) == 1 and (not gender or _group_gender(owners[0], genders) in ("", gender)):
+            owners[0].extend(group)
+            groups.remove(group)
+    return groups
 
 
 def _group_gender(group: list[str], genders: dict[str, Counter]) -> str:

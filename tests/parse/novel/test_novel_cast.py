@@ -165,6 +165,38 @@ def test_mr_and_a_first_name_named_beside_mr_and_the_surname_is_a_brother():
     assert len(crane) == 1 and "Mr. Peter Crane" in crane[0].aliases
 
 
+SISTERS = """\
+Margaret March was the eldest. Margaret sewed by the fire and she did not look up.
+
+"It is late," said Margaret.
+
+"Not very," said Jo. Jo laughed and she went on reading.
+
+"Come to bed," said Meg. Meg yawned and she stood up.
+
+"Soon," said Jo.
+
+"Now," said Meg.
+
+"You are tired, my dear," said Lady Catherine. Lady Catherine frowned and she rang.
+
+"No, ma'am," said Kitty. Kitty smiled and she curtsied.
+
+"Go," said Lady Catherine.
+
+"Yes," said Kitty.
+
+"And quickly," said Catherine. Lady Catherine de Bourgh never waited.
+"""
+
+
+def test_a_nickname_joins_the_one_character_of_that_first_name_but_never_a_titled_lady():
+    cast = names(scan_cast(SISTERS))
+    meg = next(c for c in cast.values() if "Meg" in c.aliases)
+    assert "Margaret" in meg.aliases and meg.count == 3
+    assert "Catherine" in cast["Lady Catherine"].aliases and "Kitty" not in cast["Lady Catherine"].aliases  # nobody titled by rank is called by a nickname
+
+
 def test_a_title_and_a_family_name_finds_the_one_listed_with_it():
     charley = Character("Charley Bates", ["Charley"], "M")
     cast = Cast([charley, Character("Jack Dawkins", ["Jack"], "M"), Character("Nancy", [], "F")])
