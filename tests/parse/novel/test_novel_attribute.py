@@ -144,6 +144,15 @@ def test_first_person_narrator_is_the_name_others_call_them():
     assert [s for s, _ in got] == ["Holmes", "Watson"] * 3
 
 
+def test_i_said_in_a_letter_of_a_third_person_book_names_no_narrator():
+    """Three `I said` in a letter among many named tags: the book is not told in the first person."""
+    story = "\n".join(f'"Is it raining? Day {i}" asked Holmes.\n\n"It is," said Watson.\n' for i in range(30))
+    letter = "".join(f'The letter went on: "Holmes, I wrote to you," I said. "Number {i}."\n\n' for i in range(3))
+    spoken, cast = analyse(story + "\n" + letter)  # the cast discovered
+    assert sorted(cast.names()) == ["Holmes", "Watson"]  # no 'Narrator', no narrator named Holmes
+    assert all(s.speaker is None for s in spoken if s.rule == "narrator" or "I wrote" in s.quote.text)
+
+
 def test_a_description_learned_as_an_epithet():
     finch = Character("Mr. Finch", [], "M")
     mara = Character("Mara", [], "F")
