@@ -53,3 +53,13 @@ def test_nothing_uncertain_means_no_request():
     backend = Scripted({})
     analyse('"Hello," said Mara.\n\n"Hello," said Tobias.\n', CAST, llm=backend)
     assert backend.prompts == []
+
+
+def test_the_model_does_not_overrule_a_guess_that_measured_better_than_its_own_answers():
+    from characterkit.parse.novel.llm import LLM_ALONE
+
+    rules_only, _ = analyse(TEXT, CAST)
+    assert rules_only[3].confidence < LLM_ALONE <= rules_only[4].confidence < 0.9  # both under the cut-off
+    spoken, _ = analyse(TEXT, CAST, llm=Scripted({"Q3": "Tobias", "Q4": "Mara"}))
+    assert (spoken[3].speaker, spoken[3].rule) == ("Tobias", "llm")  # a weaker guess is overruled
+    assert (spoken[4].speaker, spoken[4].rule) == (rules_only[4].speaker, rules_only[4].rule)  # a better one is not
