@@ -46,6 +46,10 @@ class Character:
         if self.name not in self.aliases:
             self.aliases.insert(0, self.name)
 
+    def copy(self) -> "Character":
+        """A copy whose alias lists can be extended without touching this one."""
+        return Character(self.name, list(self.aliases), self.gender, self.count, list(self.may_be))
+
 
 def default_nicknames() -> dict[str, list[str]]:
     """{nickname (lower case): [formal names]} from characterkit/data/nicknames.yaml."""
@@ -152,7 +156,7 @@ class Cast:
         """
         if not aliases:
             return self
-        characters = [Character(c.name, list(c.aliases), c.gender, c.count, list(c.may_be)) for c in self.characters]
+        characters = [c.copy() for c in self.characters]
         merged = Cast(characters, self.origin, self.extra_nicknames)
         for alias, name in aliases.items():
             target, joining = merged.get(name), merged.get(alias)
@@ -184,17 +188,17 @@ def join_lone_names(cast: Cast) -> Cast:
     `cast.joined` records {lone name: the entry it joined}."""
     owner_of: dict[Character, Character] = {}
     for character in cast:
-        word = _lone_word(character)
+        word = _one_word(character.aliases)
         if not word:
             continue
-        owners = [c for c in cast._words.get(word, []) if c is not character and not _lone_word(c)]
+        owners = [c for c in cast._words.get(word, []) if c is not character and not _one_word(c.aliases)]
         if len(owners) > 1:
             owners = [c for c in owners if any(name_key(a) == f"mr {word}" for a in c.aliases)]
         if len(owners) == 1:
             owner_of[character] = owners[0]
     if not owner_of:
         return cast
-    copies = {c: Character(c.name, list(c.aliases), c.gender, c.count, list(c.may_be)) for c in cast if c not in owner_of}
+    copies = {c: c.copy() for c in cast if c not in owner_of}
     for lone, owner in owner_of.items():
         copies[owner].aliases.extend(a for a in lone.aliases if a not in copies[owner].aliases)
     joined = Cast(list(copies.values()), cast.origin, cast.extra_nicknames)
@@ -202,11 +206,11 @@ def join_lone_names(cast: Cast) -> Cast:
     return joined
 
 
-def _lone_word(character: Character) -> str:
-    """The one bare word an entry is known by ('' when it has a longer or titled name)."""
-    keys = {name_key(alias) for alias in character.aliases}
+def _one_word(forms: list[str]) -> str:
+    """The one bare word all of `forms` spell ('Meg', 'meg'), or '' when any is longer."""
+    keys = {name_key(form) for form in forms}
     word = keys.pop() if len(keys) == 1 else ""
-    return word if word and " " not in word and not title_of(character.name) else ""
+    return word if " " not in word else ""
 
 
 def _add(owners: list, character: Character) -> None:
@@ -493,8 +497,8 @@ def _link_nicknames(groups: list[list[str]], genders) -> list[list[str]]:
     short for ('Margaret March'), by the nicknames table, when the pronouns do not say they differ.
     Nobody titled by rank is called by a nickname: 'Kitty' is not Lady Catherine."""
     table = default_nicknames()
-    for group in [g for g in groups if len({name_key(f) for f in g}) == 1 and len(g[0].split()) == 1]:
-        formal = {name_key(f) for f in table.get(name_key(group[0]), [])}
+    for group in [g for g in groups if _one_word(g)]:
+        formal = {name_key(f) for f in table.get(_one_word(group), [])}
         owners = [g for g in groups if g is not group and not any(title_of(f) not in _FAMILIAR_TITLES for f in g)
                   and any(not title_of(f) and name_key(f).split()[0] in formal for f in g)]
         gender = _group_gender(group, genders)
