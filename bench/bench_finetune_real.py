@@ -9,6 +9,8 @@ cutoff 256, learning rate 3e-4 linear, the same number of optimizer steps for ev
     characterkit        `finetune` with its defaults (--precision auto: bf16 autocast on a CPU with
                         bf16 instructions, fp32 LoRA and optimizer)
     characterkit-fp32   the same in fp32 (what the default was before)
+    characterkit-sdpa   the same with torch's fused attention (`--attention sdpa`; auto picks plain
+                        attention on a CPU at this cutoff)
     characterkit-top12  --lora-layers 12: the trade-off for speed (a weaker LoRA)
     characterkit-all-linear   finetune's default LoRA (every projection, no dropout), the rest as
                         above: what the default costs beyond the q/v one every recipe here shares
@@ -42,7 +44,7 @@ MODEL = "SmolLM2-135M-Instruct"
 CHARACTER = "Algernon"
 PLAY = "importance-of-being-earnest_pg844_2025-utf8.txt"
 CUTOFF, BATCH, LR, RANK, ALPHA, DROPOUT, SEED = 256, 4, 3e-4, 16, 32, 0.05, 42
-RECIPES = ("characterkit", "characterkit-fp32", "characterkit-top12", "characterkit-all-linear", "trl",
+RECIPES = ("characterkit", "characterkit-fp32", "characterkit-sdpa", "characterkit-top12", "characterkit-all-linear", "trl",
            "trl-completion", "legacy")
 
 
@@ -137,6 +139,7 @@ def _our_plan(home: str, steps: int, recipe: str):
                                 target_modules="all-linear" if recipe == "characterkit-all-linear" else "q_proj,v_proj",
                                 overwrite=True, memory=False,  # TRL's rows: recalled lines would lengthen ours
                                 precision="fp32" if recipe in ("characterkit-fp32", "legacy") else "auto",
+                                attention="sdpa" if recipe in ("characterkit-sdpa", "legacy") else "auto",
                                 lora_layers=12 if recipe == "characterkit-top12" else 0)
     return plan_run(settings)
 

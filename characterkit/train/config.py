@@ -14,6 +14,7 @@ from characterkit.paths import safe_name
 SCHEDULERS = ("linear", "cosine", "cosine_with_restarts", "polynomial", "constant", "constant_with_warmup",
               "inverse_sqrt")
 PRECISIONS = ("auto", "fp32", "bf16-autocast", "bf16", "fp16")  # see train/hardware.py
+ATTENTIONS = ("auto", "default", "plain", "sdpa", "eager")  # see train/hardware.py
 
 
 @dataclass
@@ -33,7 +34,7 @@ class FinetuneSettings:
     val_split: a share of the training rows held out when the dataset has no validation rows.
     overlap: tokens shared by neighbouring windows of a plain-text dataset.
     group_by_length: batch samples of similar length together (less padding; ignored with packing).
-    precision: `auto` picks for the hardware (train/hardware.py). lora_layers > 0: adapters on the
+    precision, attention: `auto` picks for the hardware and cutoff (train/hardware.py). lora_layers > 0: adapters on the
     top K decoder layers only (backward stops below them: faster, less memory, a weaker LoRA).
     memory: when the dataset has a memory file, train each sample with the character's source lines
     recalled for it, as chat shows them (train/memory.py); chat then recalls by default.
@@ -70,6 +71,7 @@ class FinetuneSettings:
     seed: int = 42
     gradient_checkpointing: bool = False
     precision: str = "auto"
+    attention: str = "auto"
     load_in_8bit: bool = False
     load_in_4bit: bool = False
     optimizer: str = "adamw_torch"
@@ -97,6 +99,8 @@ class FinetuneSettings:
             raise UserError(f"unknown --lr-scheduler {self.lr_scheduler!r}; choose one of: {', '.join(SCHEDULERS)}")
         if self.precision not in PRECISIONS:
             raise UserError(f"unknown --precision {self.precision!r}; choose one of: {', '.join(PRECISIONS)}")
+        if self.attention not in ATTENTIONS:
+            raise UserError(f"unknown --attention {self.attention!r}; choose one of: {', '.join(ATTENTIONS)}")
         if self.load_in_8bit and self.load_in_4bit:
             raise UserError("choose one of --load-in-8bit and --load-in-4bit")
         if self.overwrite and self.resume:

@@ -26,8 +26,9 @@ from characterkit.train import artifacts
 from characterkit.train.config import FinetuneSettings
 from characterkit.train.data import DATASET_FILES, TrainingData, read_training_data
 from characterkit.train.encode import ConversationEncoder, text_windows
-from characterkit.train.model import (add_lora, causal_lm_type, check_hardware, load_model, load_tokenizer,
-                                      lora_targets, resolve_model_dir, resolve_precision)
+from characterkit.train.hardware import choose_attention
+from characterkit.train.model import (add_lora, attention_support, causal_lm_type, check_hardware, load_model,
+                                      load_tokenizer, lora_targets, resolve_model_dir, resolve_precision)
 
 
 @dataclass
@@ -41,6 +42,7 @@ class RunPlan:
     model_type: str
     targets: list[str] | str
     precision: object  # hardware.Precision
+    attention: object  # hardware.Choice
     tokenizer: object
     fmt: object
     data: TrainingData
@@ -60,6 +62,7 @@ def finetune(settings: FinetuneSettings) -> dict:
     plan = plan_run(settings)
     if _is_main_process():
         print(f"precision: {plan.precision.name} ({plan.precision.reason})", file=sys.stderr, flush=True)
+        print(f"attention: {plan.attention.name} ({plan.attention.reason})", file=sys.stderr, flush=True)
     with atomic.writing(plan.folder, keep=artifacts.checkpoints):  # a failed run leaves no empty loras/NAME; a full disk is one line
         return _train_and_save(plan)
 
@@ -74,6 +77,7 @@ def _train_and_save(plan: RunPlan) -> dict:
     result = {"global_step": trainer.state.global_step, "epoch": trainer.state.epoch,
               "train_loss": output.training_loss, "eval_loss": metrics.get("eval_loss"),
               "eval_perplexity": _perplexity(metrics.get("eval_loss")), "precision": plan.precision.to_dict(),
+              "attention": plan.attention.to_dict(),
               "threads": _threads(), "world_size": trainer.args.world_size, "seconds": output.metrics.get("train_runtime")}
     card = _run_card(plan, result)
     if trainer.is_world_process_zero():
@@ -104,6 +108,7 @@ def plan_run(settings: FinetuneSettings) -> RunPlan:
     model_dir = resolve_model_dir(settings.model)
     model_type = causal_lm_type(model_dir)
     check_hardware(settings.precision, settings.load_in_8bit, settings.load_in_4bit)
+    attention = choose_attention(settings.attention, settings.cutoff, attention_support(model_type))
     targets = lora_targets(model_type, settings.target_modules)
     data = read_training_data(settings.data, character=settings.character, val_split=settings.val_split,
                               seed=settings.seed)
@@ -120,7 +125,7 @@ def plan_run(settings: FinetuneSettings) -> RunPlan:
     if memory:
         encode_stats["memory"] = memory
     return RunPlan(settings, lora_name, folder, model_dir, model_type, targets, resolve_precision(settings.precision),
-                   tokenizer, fmt, data, train_set, val_set, encode_stats, resume_from)
+                   attention, tokenizer, fmt, data, train_set, val_set, encode_stats, resume_from)
 
 
 def encode_data(data: TrainingData, fmt, tokenizer, settings: FinetuneSettings):
@@ -154,7 +159,8 @@ def build_trainer(plan: RunPlan):
     args = _training_arguments(plan)
     s = plan.settings
     set_seed(s.seed)  # the LoRA's initial weights come from the global RNG: same seed, same run
-    model = load_model(plan.model_dir, plan.precision.weights, s.load_in_8bit, s.load_in_4bit, s.gradient_checkpointing)
+    model = load_model(plan.model_dir, plan.precision.weights, s.load_in_8bit, s.load_in_4bit, s.gradient_checkpointing,
+                       attention=plan.attention.name)
     model = add_lora(model, plan.targets, s.rank, s.alpha, s.dropout, s.lora_layers)
     if plan.precision.name == "bf16-autocast":
         from characterkit.train.hardware import cache_frozen_bf16

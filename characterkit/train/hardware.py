@@ -1,4 +1,5 @@
-"""What the hardware can do fast, and the precision `--precision auto` picks from it.
+"""What the hardware can do fast: the precision `--precision auto` picks, and the attention
+`--attention auto` picks.
 
     fp32            everything in fp32
     bf16-autocast   fp32 master weights (LoRA + optimizer) and fp32 residual stream; matmuls in bf16.
@@ -15,6 +16,15 @@
 auto: bf16 on a CUDA GPU that has it, else fp16 there; on a CPU bf16-autocast when it has bf16
 instructions (avx512_bf16 or AMX), else fp32. A CPU without them emulates bf16 matmuls, which is
 slower than fp32, so torch's own "mkldnn bf16 supported" (true on any AVX-512 CPU) is not enough.
+
+Attention: `default` (transformers' own: torch's fused kernel, sdpa, where the architecture has it),
+`plain` (train/attention.py: two bf16 matmuls and a softmax), `sdpa` or `eager` (transformers' plain
+one, fp32 softmax). auto: the default on a GPU; on a CPU plain up to a cutoff of PLAIN_MAX_CUTOFF tokens
+where the architecture takes custom attention. torch's CPU flash-attention backward is slow at short
+lengths: a SmolLM2-135M step (micro-batch 4, bf16 autocast, 2 threads, the two taking turns) ran 1.15x
+faster with plain attention at 256 tokens, 1.16x at 512 and 0.90x at 1024 (transformers' eager: 1.13x,
+1.03x). Plain attention keeps every layer's attention weights for backward (micro-batch x heads x
+cutoff^2 bf16 values: 19 MB a layer for SmolLM2 at 512), another reason it stops there.
 """
 
 from __future__ import annotations
@@ -24,14 +34,22 @@ from pathlib import Path
 
 CPU_BF16_FLAGS = ("amx_bf16", "avx512_bf16")  # /proc/cpuinfo flags of native bf16 dot products
 CPUINFO = Path("/proc/cpuinfo")
+PLAIN_MAX_CUTOFF = 512
 
 
 @dataclass(frozen=True)
-class Precision:
-    """The precision a run trains in and why it was chosen (shown at start and kept in the run card)."""
+class Choice:
+    """A setting a run trains with and why it was chosen (shown at start and kept in the run card)."""
 
     name: str
     reason: str
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class Precision(Choice):
 
     @property
     def mixed(self) -> str | None:
@@ -43,9 +61,6 @@ class Precision:
         """The dtype the base model is loaded in: bf16 only for `bf16`; bf16-autocast loads fp32
         and caches bf16 copies of the frozen linear weights after the LoRA is added."""
         return self.name if self.name in ("bf16", "fp16") else "fp32"
-
-    def to_dict(self) -> dict:
-        return {"name": self.name, "reason": self.reason}
 
 
 def cpu_bf16_flags() -> list[str]:
@@ -77,6 +92,29 @@ def choose_precision(requested: str) -> Precision:
                                           "twice fp32's speed; LoRA weights, optimizer and residual stream stay fp32")
     return Precision("fp32", "auto: this CPU has no bf16 instructions (avx512_bf16/amx_bf16), where bf16 is "
                              "emulated and slower than fp32")
+
+
+def choose_attention(requested: str, cutoff: int, supported: set[str]) -> Choice:
+    """`requested` as is, or for `auto` the faster attention at this cutoff on this machine.
+    `supported`: the implementations the model's architecture takes ("plain", "sdpa", "eager")."""
+    import torch
+
+    from characterkit.errors import UserError
+
+    if requested != "auto":
+        if requested != "default" and requested not in supported:
+            raise UserError(f"--attention {requested}: transformers has no such attention for this architecture; "
+                            f"choose one of: default, {', '.join(sorted(supported))}")
+        return Choice(requested, "asked for with --attention")
+    if torch.cuda.is_available():
+        return Choice("default", "auto: transformers' own, the fused kernel where the architecture has it, on a GPU")
+    if "plain" not in supported:
+        return Choice("default", "auto: this architecture takes no custom attention in transformers")
+    if cutoff <= PLAIN_MAX_CUTOFF:
+        return Choice("plain", f"auto: on a CPU at --cutoff {cutoff} (up to {PLAIN_MAX_CUTOFF}) plain bf16 attention "
+                               "runs faster than torch's fused kernel")
+    return Choice("default", f"auto: on a CPU above --cutoff {PLAIN_MAX_CUTOFF} torch's fused kernel is as fast and "
+                             "keeps no attention weights")
 
 
 def cache_frozen_bf16(model) -> int:

@@ -89,13 +89,20 @@ def resolve_precision(precision: str):
 
 
 def load_model(model_dir: Path, precision: str, load_in_8bit: bool = False, load_in_4bit: bool = False,
-               gradient_checkpointing: bool = False):
-    """The base model, quantized through bitsandbytes when asked, ready for a LoRA."""
+               gradient_checkpointing: bool = False, attention: str | None = None):
+    """The base model, quantized through bitsandbytes when asked, ready for a LoRA; `attention`:
+    `plain` (train/attention.py), a transformers attention implementation, or None / `default`."""
     import torch
     from transformers import AutoModelForCausalLM
 
     dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision, torch.float32)  # Precision.weights
     kwargs = {"dtype": dtype}
+    if attention == "plain":
+        from characterkit.train import attention as plain_attention
+
+        kwargs["attn_implementation"] = plain_attention.register()
+    elif attention and attention != "default":
+        kwargs["attn_implementation"] = attention
     if load_in_8bit or load_in_4bit:
         from transformers import BitsAndBytesConfig
 
@@ -114,6 +121,17 @@ def load_model(model_dir: Path, precision: str, load_in_8bit: bool = False, load
 
         model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=gradient_checkpointing)
     return model
+
+
+def attention_support(model_type: str) -> set[str]:
+    """The attention implementations transformers' causal LM class for `model_type` takes:
+    "plain" (any registered function) where it dispatches through AttentionInterface, "sdpa", "eager"."""
+    import transformers
+    from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
+
+    cls = getattr(transformers, MODEL_FOR_CAUSAL_LM_MAPPING_NAMES[model_type])
+    return {"eager"} | {name for name, flag in (("plain", "_supports_attention_backend"), ("sdpa", "_supports_sdpa"))
+                        if getattr(cls, flag, False)}
 
 
 def lora_targets(model_type: str, target_modules: str) -> list[str] | str:

@@ -41,9 +41,45 @@ def test_auto_picks_bf16_autocast_only_on_a_cpu_with_bf16_instructions(cpu_only,
     assert hardware.choose_precision("bf16").reason == "asked for with --precision"
 
 
-def _lora_model(model_dir, precision: str, lora_layers: int = 0):
+def test_auto_attention_is_plain_on_a_cpu_at_short_cutoffs_and_the_default_elsewhere(cpu_only, monkeypatch):
+    from characterkit.errors import UserError
+    from characterkit.train.model import attention_support
+
+    llama, gptj = attention_support("llama"), attention_support("gptj")
+    assert llama == {"plain", "sdpa", "eager"} and gptj == {"eager"}
+    assert hardware.choose_attention("auto", 256, llama).name == "plain"
+    assert hardware.choose_attention("auto", hardware.PLAIN_MAX_CUTOFF, llama).name == "plain"
+    assert hardware.choose_attention("auto", hardware.PLAIN_MAX_CUTOFF + 1, llama).name == "default"
+    assert hardware.choose_attention("auto", 256, gptj).name == "default"  # GPT-J has its own attention code
+    assert hardware.choose_attention("sdpa", 256, llama).reason == "asked for with --attention"
+    with pytest.raises(UserError, match="--attention sdpa: transformers has no such attention"):
+        hardware.choose_attention("sdpa", 256, gptj)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert hardware.choose_attention("auto", 256, llama).name == "default"
+    with pytest.raises(UserError, match="unknown --attention 'flash'"):
+        FinetuneSettings(model="m", data="d", attention="flash")
+
+
+def test_plain_and_sdpa_attention_train_the_same_lora(tiny_model):
+    """The faster attention on a CPU is a speed choice only: same loss and gradients, padding included."""
+    from characterkit.train.attention import NAME
+
+    losses, grads = [], []
+    for attention in ("plain", "sdpa"):
+        model = _lora_model(tiny_model, "bf16-autocast", attention=attention)
+        assert model.config._attn_implementation == (NAME if attention == "plain" else attention)
+        loss = _loss(model, _batch(model.config.vocab_size), autocast=True)
+        loss.backward()
+        losses.append(loss.item())
+        grads.append(torch.cat([p.grad.flatten() for p in model.parameters() if p.requires_grad]))
+    assert abs(losses[0] - losses[1]) < 0.01 * losses[1]
+    assert torch.nn.functional.cosine_similarity(grads[0], grads[1], dim=0) > 0.99
+
+
+def _lora_model(model_dir, precision: str, lora_layers: int = 0, attention: str | None = None):
     torch.manual_seed(0)
-    model = add_lora(load_model(model_dir, hardware.Precision(precision, "").weights), ["q_proj", "v_proj"],
+    model = add_lora(load_model(model_dir, hardware.Precision(precision, "").weights, attention=attention),
+                     ["q_proj", "v_proj"],
                      rank=8, alpha=16, dropout=0.0, lora_layers=lora_layers)
     if precision == "bf16-autocast":
         hardware.cache_frozen_bf16(model)
@@ -142,9 +178,12 @@ def test_finetune_says_which_precision_it_picked(dataset, home, capsys, cpu_only
     monkeypatch.setattr(hardware, "cpu_bf16_flags", lambda: ["avx512_bf16"])
     assert main(["finetune", "-m", "tiny", "-d", "Mara", "--max-steps", "2", "--save-steps", "0",
                  "--lora-layers", "1"]) == 0
-    assert "precision: bf16-autocast (auto: this CPU has avx512_bf16" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "precision: bf16-autocast (auto: this CPU has avx512_bf16" in err
+    assert "attention: plain (auto: on a CPU at --cutoff 256" in err
     import json
 
     card = json.loads((home / "loras" / "Mara" / "characterkit.json").read_text())
     assert card["result"]["precision"]["name"] == "bf16-autocast" and card["settings"]["lora_layers"] == 1
+    assert card["result"]["attention"]["name"] == "plain" and card["settings"]["attention"] == "auto"
     assert card["result"]["threads"] >= 1
