@@ -33,7 +33,7 @@ class Case:
 def is_progress(line: str) -> bool:
     """A progress bar, a loading line or a note a command prints before its result (not an error)."""
     return "\r" in line or "it/s" in line or "s/it" in line or line.startswith(
-        ("Writing model shards", "Loading", "loading ", "precision: "))  # finetune says which precision it picked
+        ("Writing model shards", "Loading", "loading ", "precision: ", "attention: "))  # finetune says what it picked
 
 
 def error_line(err: str) -> str:

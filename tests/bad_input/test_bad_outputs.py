@@ -168,7 +168,9 @@ def test_ctrl_c_in_lora_finetune_leaves_no_empty_lora_folder(case_home):
 
     env = {**os.environ, "CHARACTERKIT_HOME": str(case_home), "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"}
     process = subprocess.Popen([sys.executable, str(REPO / "lora_finetune.py"), "-m", "tiny", "-d", "Mara", "-e", "1000",
-                                "-c", "128"], cwd=case_home, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
+                                "-c", "128"], cwd=case_home, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                               # as a terminal leaves it: a shell's background job inherits SIGINT ignored
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     folder = case_home / "loras" / "lora_test"
     deadline = time.monotonic() + 120
     while not folder.exists() and process.poll() is None and time.monotonic() < deadline:
