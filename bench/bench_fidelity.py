@@ -42,9 +42,10 @@ def run(home: Path) -> dict:
     from characterkit.train.evaluate import evaluate, summary
     from characterkit.train.finetune import finetune
 
+    model = find_model()  # in the user's home, before the bench's own becomes the home
     os.environ["CHARACTERKIT_HOME"] = str(home)
     (home / "models").mkdir(parents=True)
-    (home / "models" / MODEL_NAME).symlink_to(find_model())
+    (home / "models" / MODEL_NAME).symlink_to(model)
     prepared = prepare_dialogue(DialogueSettings(sources=[str(SOURCE)], names=["Algernon"], val_ratio=0.15, seed=0,
                                                  formats=["processed_dataset"], dataset="Algernon"))
     overrides = {key: float(os.environ[f"BENCH_FIDELITY_{env}"]) for key, env in (("epochs", "EPOCHS"), ("learning_rate", "LR"))

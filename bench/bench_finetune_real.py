@@ -17,7 +17,7 @@ cutoff 256, learning rate 3e-4 linear, the same number of optimizer steps for ev
     trl                 TRL SFTTrainer with its own defaults (bf16, gradient checkpointing, loss on
                         every token) on the dataset's OpenAI messages
     trl-completion      TRL with completion-only loss (prompt/completion rows: the reply is trained)
-    legacy              lora_finetune.py's tokenisation (padded to 256, context trained), fp32
+    legacy              lora_finetune.py's tokenisation (padded to 256, context trained), fp32, sdpa
 
 Reported per recipe, the median of the runs (recipes take turns; the machine is shared): tokens
 through the model per second (non-pad), trained tokens (carrying loss) per second, peak RSS, the
@@ -44,8 +44,8 @@ MODEL = "SmolLM2-135M-Instruct"
 CHARACTER = "Algernon"
 PLAY = "importance-of-being-earnest_pg844_2025-utf8.txt"
 CUTOFF, BATCH, LR, RANK, ALPHA, DROPOUT, SEED = 256, 4, 3e-4, 16, 32, 0.05, 42
-RECIPES = ("characterkit", "characterkit-fp32", "characterkit-sdpa", "characterkit-top12", "characterkit-all-linear", "trl",
-           "trl-completion", "legacy")
+RECIPES = ("characterkit", "characterkit-fp32", "characterkit-sdpa", "characterkit-top12", "characterkit-all-linear",
+           "trl", "trl-completion", "legacy")
 
 
 def find_model() -> Path:

@@ -6,8 +6,8 @@ keeps an fp32 and a bf16 copy of every layer's attention weights for backward (6
 This one casts q, k and v to the autocast dtype once, runs the softmax in it (torch accumulates in
 fp32 inside), and keeps one bf16 copy (2 bytes per value), shared by the softmax's and the matmul's
 backward. Peak memory training SmolLM2 (bench finetune_real, micro-batch 4, cutoff 256): sdpa 2.68 GB,
-eager 3.06 GB, plain 2.76 GB. Grouped-query
-heads read their shared key/value head through a reshape, not a copy per query head (`repeat_kv`).
+eager 3.06 GB, plain 2.76 GB. Grouped-query heads read their shared key/value head through a
+reshape, not a copy per query head (`repeat_kv`).
 
 Registered with transformers under NAME; it takes transformers' boolean sdpa mask (padding, packed
 samples, sliding windows are all in it) and builds the causal one when transformers skips it.

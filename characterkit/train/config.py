@@ -34,8 +34,9 @@ class FinetuneSettings:
     val_split: a share of the training rows held out when the dataset has no validation rows.
     overlap: tokens shared by neighbouring windows of a plain-text dataset.
     group_by_length: batch samples of similar length together (less padding; ignored with packing).
-    precision, attention: `auto` picks for the hardware and cutoff (train/hardware.py). lora_layers > 0: adapters on the
-    top K decoder layers only (backward stops below them: faster, less memory, a weaker LoRA).
+    precision, attention: `auto` picks for the hardware and cutoff (train/hardware.py).
+    lora_layers > 0: adapters on the top K decoder layers only (backward stops below them: faster,
+    less memory, a weaker LoRA).
     memory: when the dataset has a memory file, train each sample with the character's source lines
     recalled for it, as chat shows them (train/memory.py); chat then recalls by default.
     """

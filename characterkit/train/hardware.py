@@ -50,6 +50,7 @@ class Choice:
 
 @dataclass(frozen=True)
 class Precision(Choice):
+    """The precision a run trains in (see the module docstring for what each name means)."""
 
     @property
     def mixed(self) -> str | None:
@@ -113,7 +114,7 @@ def choose_attention(requested: str, cutoff: int, supported: set[str]) -> Choice
     if cutoff <= PLAIN_MAX_CUTOFF:
         return Choice("plain", f"auto: on a CPU at --cutoff {cutoff} (up to {PLAIN_MAX_CUTOFF}) plain bf16 attention "
                                "runs faster than torch's fused kernel")
-    return Choice("default", f"auto: on a CPU above --cutoff {PLAIN_MAX_CUTOFF} torch's fused kernel is as fast and "
+    return Choice("default", f"auto: on a CPU above --cutoff {PLAIN_MAX_CUTOFF} torch's fused kernel is faster and "
                              "keeps no attention weights")
 
 

@@ -64,8 +64,9 @@ def test_plain_attention_under_bf16_autocast_is_sdpa_within_bf16_rounding():
 def test_plain_attention_soft_caps_scores_as_gemma2_does():
     from transformers import AutoModelForCausalLM, Gemma2Config
 
-    config = Gemma2Config(vocab_size=64, hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
-                          num_key_value_heads=2, head_dim=8, attn_logit_softcapping=2.0, max_position_embeddings=64)
+    config = Gemma2Config(vocab_size=64, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                          num_attention_heads=4, num_key_value_heads=2, head_dim=8, attn_logit_softcapping=2.0,
+                          max_position_embeddings=64)
     torch.manual_seed(0)
     eager = AutoModelForCausalLM.from_config(config, attn_implementation="eager")
     torch.manual_seed(0)
