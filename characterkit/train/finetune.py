@@ -150,6 +150,7 @@ def encode_data(data: TrainingData, fmt, tokenizer, settings: FinetuneSettings):
 
 def build_trainer(plan: RunPlan):
     """Base model + LoRA + a Trainer writing checkpoints into the LoRA folder."""
+    import torch
     from transformers import Trainer, set_seed
     from transformers.trainer_callback import ProgressCallback
 
@@ -162,6 +163,10 @@ def build_trainer(plan: RunPlan):
     model = load_model(plan.model_dir, plan.precision.weights, s.load_in_8bit, s.load_in_4bit, s.gradient_checkpointing,
                        attention=plan.attention.name)
     model = add_lora(model, plan.targets, s.rank, s.alpha, s.dropout, s.lora_layers)
+    if not torch.cuda.is_available():  # torch's CPU dropout mask is slow to draw (train/dropout.py)
+        from characterkit.train.dropout import use_fast_lora_dropout
+
+        use_fast_lora_dropout(model)
     if plan.precision.name == "bf16-autocast":
         from characterkit.train.hardware import cache_frozen_bf16
 
