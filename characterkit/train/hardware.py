@@ -32,6 +32,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from characterkit.errors import UserError
+
 CPU_BF16_FLAGS = ("amx_bf16", "avx512_bf16")  # /proc/cpuinfo flags of native bf16 dot products
 CPUINFO = Path("/proc/cpuinfo")
 PLAIN_MAX_CUTOFF = 512
@@ -99,8 +101,6 @@ def choose_attention(requested: str, cutoff: int, supported: set[str]) -> Choice
     """`requested` as is, or for `auto` the faster attention at this cutoff on this machine.
     `supported`: the implementations the model's architecture takes ("plain", "sdpa", "eager")."""
     import torch
-
-    from characterkit.errors import UserError
 
     if requested != "auto":
         if requested != "default" and requested not in supported:

@@ -98,9 +98,9 @@ def load_model(model_dir: Path, precision: str, load_in_8bit: bool = False, load
     dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision, torch.float32)  # Precision.weights
     kwargs = {"dtype": dtype}
     if attention == "plain":
-        from characterkit.train import attention as plain_attention
+        from characterkit.train.attention import register as register_plain_attention
 
-        kwargs["attn_implementation"] = plain_attention.register()
+        kwargs["attn_implementation"] = register_plain_attention()
     elif attention and attention != "default":
         kwargs["attn_implementation"] = attention
     if load_in_8bit or load_in_4bit:
