@@ -6,6 +6,8 @@
                     The frozen base's linear weights are stored in bf16 once (`cache_frozen_bf16`):
                     autocast casts frozen weights anew on every forward (it caches casts only of
                     weights that require grad), and the cast gives the same bf16 numbers either way.
+                    The frozen weights left in fp32 are copied out of the memory-mapped model file,
+                    so the file's pages read for the bf16 copies are not held resident.
                     An activation read by several projections (q, k, v; gate, up) is cast to bf16
                     once for all of them, and LoRA's dropout runs on that bf16 copy: autocast would
                     cast it for each and keep each copy for backward
@@ -142,7 +144,24 @@ def cache_frozen_bf16(model) -> int:
     for module in _outermost(base, converted):
         module.register_forward_pre_hook(cast_once)
         module.cast_input_dtype_enabled = False  # peft would cast the bf16 input back to its fp32 weights' dtype
+    _copy_out_of_the_loaded_file(base)
     return len(converted)
+
+
+def _copy_out_of_the_loaded_file(base) -> None:
+    """Copy the frozen fp32 weights left (embeddings, norms) into the process's own memory.
+
+    transformers reads safetensors through a memory map, and a tensor that is a view of it keeps the
+    whole map alive: every page of the fp32 projections that were read to make their bf16 copies stays
+    resident and counted in the process's memory. SmolLM2-135M: 460 MB of the file's pages were held by
+    its 113 MB embedding; copying the embedding out lowered resident memory by 300 MB (1133 -> 828 MB
+    after the LoRA was added).
+    """
+    import torch
+
+    for parameter in base.parameters():
+        if parameter.dtype == torch.float32 and not parameter.requires_grad:
+            parameter.data = parameter.data.clone()
 
 
 class SharedCast:

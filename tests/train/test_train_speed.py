@@ -1,5 +1,7 @@
 """Speed settings: the precision `auto` picks, fp32 master weights, LoRA on the top K layers only."""
 
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -134,6 +136,30 @@ def test_bf16_autocast_casts_a_shared_input_once_for_all_its_projections(tiny_mo
     assert abs(loss.item() - _loss(fp32, batch, autocast=False).item()) < 0.02 * loss.item()
     grads = {n: p.grad for n, p in model.named_parameters() if p.requires_grad}
     assert all(g is not None and g.dtype == torch.float32 and torch.isfinite(g).all() for g in grads.values())
+
+
+def _in_a_mapped_model_file(tensor) -> bool:
+    """Whether `tensor`'s memory lies in a memory map of a .safetensors file (Linux /proc)."""
+    address = tensor.untyped_storage().data_ptr()
+    for line in Path("/proc/self/maps").read_text().splitlines():
+        fields = line.split()
+        if len(fields) >= 6 and fields[5].endswith(".safetensors"):
+            start, end = (int(x, 16) for x in fields[0].split("-"))
+            if start <= address < end:
+                return True
+    return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").is_file(), reason="reads Linux's /proc/self/maps")
+def test_bf16_autocast_keeps_no_weight_in_the_loaded_file(tiny_model):
+    """A frozen weight left a view of the memory-mapped file keeps every page read from it resident."""
+    loaded = load_model(tiny_model, "fp32")
+    assert any(_in_a_mapped_model_file(p) for p in loaded.parameters())  # transformers maps the file
+    model = _lora_model(tiny_model, "bf16-autocast")
+    assert not any(_in_a_mapped_model_file(p) for p in model.parameters())
+    base = model.get_base_model()  # a tied head stays tied (the copy replaces the parameter's data only)
+    tied = loaded.get_input_embeddings().weight is loaded.get_output_embeddings().weight
+    assert (base.get_input_embeddings().weight is base.get_output_embeddings().weight) == tied
 
 
 def test_lora_layers_adapts_the_top_layers_and_backward_stops_below_them(tmp_path_factory):
