@@ -18,6 +18,8 @@ LEVELS = 1 << 15  # int64 random_() draws from [0, 2**63): each of its four int1
 class FastDropout(torch.nn.Module):
     def __init__(self, p: float):
         super().__init__()
+        if not 0 <= p < 1:
+            raise ValueError(f"dropout probability {p} is not in [0, 1)")
         self.p = p
         self.threshold = round(p * LEVELS)
 
@@ -27,8 +29,21 @@ class FastDropout(torch.nn.Module):
         count = x.numel()
         words = torch.empty((count + 3) // 4, dtype=torch.int64, device=x.device).random_()
         uniform = words.view(torch.int16)[:count].view(x.shape) & (LEVELS - 1)
-        keep = (uniform >= self.threshold).to(x.dtype)
-        return x * (keep * (1.0 / (1.0 - self.p)))
+        return x * self.scaled_mask(uniform, x.dtype)
+
+    def scaled_mask(self, uniform: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+        """1 / (1 - p) in `dtype` where `uniform` >= the threshold, else 0.
+
+        For a 16-bit float the mask is built as bits: (uniform - threshold) >> 15 is all ones where
+        the value is dropped and 0 where kept, so its complement AND the bits of 1 / (1 - p) is the
+        mask, in int16 operations, where comparing and converting to the float cost three times as
+        much (the scale is the same value either way: rounded to the dtype).
+        """
+        scale = 1.0 / (1.0 - self.p)
+        if dtype in (torch.bfloat16, torch.float16):
+            scale_bits = torch.tensor(scale, dtype=dtype).view(torch.int16).item()
+            return (~((uniform - self.threshold) >> 15) & scale_bits).view(dtype)
+        return (uniform >= self.threshold).to(dtype) * scale
 
     def extra_repr(self) -> str:
         return f"p={self.p}"

@@ -125,7 +125,8 @@ def cache_frozen_bf16(model) -> int:
 
     Under bf16 autocast each matmul casts its fp32 weight to bf16 on every forward; doing it once
     gives the same bf16 numbers without the per-step cast (and halves those weights' memory). The
-    output embedding (the LM head, often tied to the input embedding) and anything trainable stay fp32.
+    output embedding (the LM head, often tied to the input embedding) and anything trainable stay fp32;
+    a frozen head reads a bf16 copy of its weight under autocast.
     Outside autocast (a direct forward call) hooks run such a layer in bf16 and hand back fp32, so the
     model still runs as an fp32 model would.
     """
@@ -145,7 +146,31 @@ def cache_frozen_bf16(model) -> int:
         module.register_forward_pre_hook(cast_once)
         module.cast_input_dtype_enabled = False  # peft would cast the bf16 input back to its fp32 weights' dtype
     _copy_out_of_the_loaded_file(base)
+    if isinstance(head, torch.nn.Linear) and not head.weight.requires_grad:
+        _read_a_bf16_copy_under_autocast(head)
     return len(converted)
+
+
+def _read_a_bf16_copy_under_autocast(head) -> None:
+    """Give the frozen LM head a bf16 copy of its weight to use under bf16 autocast.
+
+    The head stays fp32 because it is usually tied to the input embedding, which feeds the fp32
+    residual stream. Autocast cast its 49152 x 576 weight anew on every forward (17 ms a step for
+    SmolLM2) and kept the copy for backward anyway; this copy is made once, with the same numbers.
+    """
+    import torch
+
+    weight = head.weight.detach().to(torch.bfloat16)
+    bias = None if head.bias is None else head.bias.detach().to(torch.bfloat16)
+    fp32_forward = head.forward
+
+    def forward(x):
+        device = x.device.type
+        if torch.is_autocast_enabled(device) and torch.get_autocast_dtype(device) == torch.bfloat16:
+            return torch.nn.functional.linear(x.to(torch.bfloat16), weight, bias)
+        return fp32_forward(x)
+
+    head.forward = forward
 
 
 def _copy_out_of_the_loaded_file(base) -> None:

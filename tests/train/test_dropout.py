@@ -19,6 +19,25 @@ def test_fast_dropout_keeps_one_minus_p_of_the_values_scaled_as_torch_does():
     assert torch.equal(x.grad, (y != 0).float() * 2.0)  # gradient flows through the kept values only
 
 
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+@pytest.mark.parametrize("p", [0.05, 0.1, 0.5, 0.9])
+def test_fast_dropout_in_16_bits_drops_the_same_values_and_scales_as_the_float_mask(p, dtype):
+    """The 16-bit mask is made from bits: it must agree with comparing and converting, value by value."""
+    dropout = FastDropout(p).train()
+    torch.manual_seed(3)
+    half = dropout(torch.ones(500, 300, dtype=dtype))
+    torch.manual_seed(3)
+    full = dropout(torch.ones(500, 300))
+    assert torch.equal(half != 0, full != 0)
+    assert half.unique().tolist() == [0.0, torch.tensor(1 / (1 - p), dtype=dtype).item()]
+    assert (half != 0).float().mean().item() == pytest.approx(1 - p, abs=0.005)
+
+
+def test_fast_dropout_refuses_p_of_one():
+    with pytest.raises(ValueError, match="not in"):
+        FastDropout(1.0)
+
+
 def test_fast_dropout_is_seeded_by_torch_and_off_in_eval():
     dropout = FastDropout(0.3).train()
     x = torch.ones(64, 64)

@@ -162,6 +162,22 @@ def test_bf16_autocast_keeps_no_weight_in_the_loaded_file(tiny_model):
     assert (base.get_input_embeddings().weight is base.get_output_embeddings().weight) == tied
 
 
+def test_bf16_autocast_casts_no_weight_on_a_training_step(tiny_model):
+    """Frozen weights, the LM head's included, are cast to bf16 once, not on every forward."""
+    from torch.profiler import ProfilerActivity, profile
+
+    model = _lora_model(tiny_model, "bf16-autocast")
+    frozen = {tuple(p.shape) for p in model.parameters() if not p.requires_grad and p.dim() == 2}
+    batch = _batch(model.config.vocab_size)
+    with profile(activities=[ProfilerActivity.CPU], record_shapes=True) as recorded:
+        _loss(model, batch, autocast=True).backward()
+    casts = [tuple(e.input_shapes[0]) for e in recorded.events() if e.name == "aten::_to_copy" and e.input_shapes]
+    assert casts  # the profiler saw the casts of activations
+    assert not frozen & set(casts)
+    head = model.get_base_model().get_output_embeddings()
+    assert head.weight.dtype == torch.float32  # tied to the fp32 input embedding in most models
+
+
 def test_lora_layers_adapts_the_top_layers_and_backward_stops_below_them(tmp_path_factory):
     from characterkit.train.tiny import make_tiny_model
 
