@@ -11,7 +11,7 @@ reshape, not a copy per query head (`repeat_kv`).
 
 Registered with transformers under NAME; it takes transformers' boolean sdpa mask (padding, packed
 samples, sliding windows are all in it) and builds the causal one when transformers skips it.
-Masked scores get the dtype's lowest finite value added, not -inf: a row with nothing to attend
+Masked scores are set to the dtype's lowest finite value, not -inf: a row with nothing to attend
 to (a padding position) then gets finite weights instead of NaN, which would poison the gradients
 of every weight it touches even though its own loss weight is zero.
 """
@@ -51,34 +51,12 @@ def plain_attention(module, query, key, value, attention_mask, scaling=None, dro
             scores = torch.tanh(scores / kwargs["softcap"]) * kwargs["softcap"]
         if attention_mask is None:  # transformers leaves out a mask that is only causal
             attention_mask = torch.ones(q_len, kv_len, dtype=torch.bool, device=query.device).tril(kv_len - q_len)
-        scores += additive_mask(attention_mask, dtype).view(-1, 1, 1, q_len, kv_len)
+        if attention_mask.dtype == torch.bool:
+            scores = scores.masked_fill(~attention_mask.view(-1, 1, 1, q_len, kv_len), torch.finfo(dtype).min)
+        else:  # an additive float mask
+            scores = scores + attention_mask.to(dtype).view(-1, 1, 1, q_len, kv_len)
         weights = scores.softmax(dim=-1)
         if dropout and module.training:
             weights = torch.nn.functional.dropout(weights, p=dropout)
         output = weights.view(batch, kv_heads, groups * q_len, kv_len) @ value.to(dtype)
     return output.view(batch, heads, q_len, dim).transpose(1, 2), None
-
-
-class _LastMask:
-    """The additive form of the last boolean mask seen: every layer of a forward reads the same one."""
-
-    mask = version = bias = None
-
-
-def additive_mask(mask, dtype):
-    """`mask` as scores to add: 0 where attended, the dtype's lowest finite value elsewhere.
-
-    Added in place to the scores, where masked_fill would write a new tensor and mask the gradient
-    again in backward: the softmax's backward already gives the masked scores zero gradient (their
-    weight is 0), and a padding row, masked everywhere, gets no gradient from the loss. The lowest
-    value plus a score rounds back to itself, so a fully masked row stays finite (uniform weights).
-    """
-    import torch
-
-    if mask.dtype != torch.bool:  # already additive
-        return mask.to(dtype)
-    last = _LastMask
-    if last.mask is not mask or last.version != mask._version or last.bias.dtype != dtype:
-        bias = torch.zeros(mask.shape, dtype=dtype, device=mask.device).masked_fill_(~mask, torch.finfo(dtype).min)
-        last.mask, last.version, last.bias = mask, mask._version, bias
-    return last.bias
