@@ -241,10 +241,11 @@ def main() -> None:
         r["gflops"] = r["flops"] / r["wall_seconds"] / 1e9
         r["mfu"] = r["gflops"] / ceiling[r["precision"]]
     print_table(rows, steps, ceilings)
+    aims = check_aims(rows)
     shutil.rmtree(home, ignore_errors=True)
     save("finetune_real", {"model": MODEL, "character": CHARACTER, "steps": steps, "repeats": repeats,
                            "batch": BATCH, "cutoff": CUTOFF, "ceilings_gflops": ceilings, "ceiling": ceiling,
-                           "results": rows, "all_runs": runs})
+                           "results": rows, "all_runs": runs, "aims": aims})
 
 
 def _each(ceilings: list[dict], precision: str) -> str:
@@ -262,6 +263,32 @@ def print_table(rows: dict, steps: int, ceilings: list[dict]) -> None:
         print(f"  {name:23} {r['precision']:4} {r['tokens_per_s']:6.0f} {r['trained_per_s']:9.1f} {versus:>6} "
               f"{r['peak_rss_mb']:7.0f} {r['train_loss']:6.3f} {r['heldout_loss']:7.3f} {r['gflops']:6.1f} "
               f"{r['mfu']:5.0%}   {r['tokens_per_s_all_runs']}")
+
+
+HELDOUT_NOISE = 0.02  # held-out loss within this of TRL's counts as the same loss after the same steps
+
+
+def check_aims(rows: dict) -> dict:
+    """The aims for characterkit's default against the faster TRL run (speed, memory, loss, MFU),
+    printed met / NOT met and returned; {} when either is missing from the run."""
+    ours = rows.get("characterkit")
+    peers = [r for name, r in rows.items() if name.startswith("trl")]
+    if ours is None or not peers:
+        return {}
+    trl = max(peers, key=lambda r: r["tokens_per_s"])
+    aims = {
+        "speed: at least 3x the faster TRL run": (ours["tokens_per_s"] / trl["tokens_per_s"] >= 3,
+                                                  f"{ours['tokens_per_s'] / trl['tokens_per_s']:.2f}x"),
+        "memory: peak RSS no more than that run's": (ours["peak_rss_mb"] <= trl["peak_rss_mb"],
+                                                     f"{ours['peak_rss_mb']:.0f} vs {trl['peak_rss_mb']:.0f} MB"),
+        f"loss: held-out within {HELDOUT_NOISE} of that run's": (
+            abs(ours["heldout_loss"] - trl["heldout_loss"]) <= HELDOUT_NOISE,
+            f"{ours['heldout_loss']:.3f} vs {trl['heldout_loss']:.3f}"),
+        "MFU: at least 60% of the ceiling": (ours["mfu"] >= 0.6, f"{ours['mfu']:.0%}"),
+    }
+    for aim, (met, figure) in aims.items():
+        print(f"  {aim}: {figure} ({'met' if met else 'NOT met'})")
+    return {aim: {"met": met, "figure": figure} for aim, (met, figure) in aims.items()}
 
 
 if __name__ == "__main__":
