@@ -15,6 +15,7 @@ from characterkit.errors import UserError
 from characterkit.commands import register_commands
 from characterkit.commands.options import _split_formats, filter_options, llm_options, output_options
 from characterkit.records import DEFAULT_MIN_CONFIDENCE
+from characterkit.train.config import ATTENTIONS
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -237,7 +238,7 @@ def pair_cmd(prompts_dir, completions_dir, character, persona, strict, filters, 
 @click.option("--precision", default="auto", show_default=True,
               help="auto (the fastest correct one for this machine, said at start), fp32, bf16-autocast (bf16 "
                    "matmuls, fp32 weights), bf16 (bf16 base, fp32 LoRA) or fp16 (GPU).")
-@click.option("--attention", type=click.Choice(["auto", "default", "plain", "sdpa", "eager"]), default="auto",
+@click.option("--attention", type=click.Choice(ATTENTIONS), default="auto",
               show_default=True, help="auto (said at start: plain bf16 attention on a CPU up to --cutoff 512, where "
               "it is faster), default (transformers' own), plain, sdpa (torch's fused kernel), eager.")
 @click.option("--load-in-8bit", is_flag=True, help="Load the base model in 8 bits (bitsandbytes, CUDA only).")

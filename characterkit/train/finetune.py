@@ -61,8 +61,8 @@ def finetune(settings: FinetuneSettings) -> dict:
     """
     plan = plan_run(settings)
     if _is_main_process():
-        print(f"precision: {plan.precision.name} ({plan.precision.reason})", file=sys.stderr, flush=True)
-        print(f"attention: {plan.attention.name} ({plan.attention.reason})", file=sys.stderr, flush=True)
+        for setting, choice in (("precision", plan.precision), ("attention", plan.attention)):
+            print(f"{setting}: {choice.name} ({choice.reason})", file=sys.stderr, flush=True)
     with atomic.writing(plan.folder, keep=artifacts.checkpoints):  # a failed run leaves no empty loras/NAME; a full disk is one line
         return _train_and_save(plan)
 
