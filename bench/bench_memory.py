@@ -9,9 +9,10 @@ alternative, on Algernon (The Importance of Being Earnest, ../shared/corpora/pla
    embedding packages on PyPI fetch their weights from the hub at run time).
 2. Latency: median milliseconds per query for each, and for the dense one the cost of embedding the
    memory up front.
-3. Time to first token of a real chat reply (SmolLM2, memory on vs off, turns taken in alternation):
-   the added milliseconds and the share retrieval takes of the first token, in the precision chat
-   picks here (bf16 on a CPU with bf16 instructions) and in fp32, the baseline measured beside it.
+3. Time to first token of a real chat reply (SmolLM2; memory off, on with the kept keys and values of
+   memory blocks, on with the whole prompt prefilled; turns taken in alternation): the added
+   milliseconds and the share retrieval takes of the first token, in the precision chat picks here
+   (bf16 on a CPU with bf16 instructions) and in fp32, the baseline measured beside it.
 """
 
 from __future__ import annotations
@@ -73,29 +74,42 @@ def _model_folder() -> Path:
 
 
 def _ttft(dataset: Path, queries, model_folder: Path) -> dict:
-    """Time to first token with memory on and off, for the precision chat picks on this machine and for
-    fp32 (the baseline, in the same run: the engines take turns on each query)."""
-    from characterkit.chat.engine import Character, GenerationSettings
+    """Time to first token with memory off, on as chat reads it for a LoRA trained with memory blocks
+    (each line's keys and values computed once, before the replies, as the chat UIs do while the page
+    loads), and on with the whole prompt prefilled (a LoRA trained without blocks): for the precision
+    chat picks on this machine and for fp32, the baseline. The modes take turns on each query."""
+    from characterkit.chat.engine import Character, ChatEngine, GenerationSettings
     from characterkit.chat.load import chat_dtype
     from characterkit.memory import MEMORY_FILE, ChatMemory, MemoryIndex
 
     index = MemoryIndex.load(dataset / MEMORY_FILE, "Algernon")
     character = Character("Algernon", persona="Algernon Moncrieff, a witty young man.")
-    engines = engines_by_precision(model_folder, character, memory=index)
     settings = GenerationSettings(temperature=0, max_new_tokens=1)
-    times = {name: {True: [], False: [], "recall": []} for name in engines}
-    for query, _ in queries[:12]:
-        for name, engine in engines.items():
-            for long_term in (True, False):  # alternate, so both see the same machine load
-                engine.reply([], query, settings, memory=ChatMemory(long_term=long_term))
-                times[name][long_term].append(engine.last_stats.seconds_to_first_token)
-                if long_term:
-                    times[name]["recall"].append(engine.last_stats.memory_seconds)
     result = {"chat_precision": chat_dtype()[0]}
-    for name, t in times.items():
-        on, off, recall = (statistics.median(t[k]) for k in (True, False, "recall"))
-        result[name] = {"ttft_ms_memory_on": 1000 * on, "ttft_ms_memory_off": 1000 * off, "added_ms": 1000 * (on - off),
-                        "retrieval_ms": 1000 * recall, "retrieval_share_of_ttft": recall / on}
+    for name, full in engines_by_precision(model_folder, character, memory=index).items():
+        blocks = ChatEngine(full.model, full.tokenizer, character, prompt_format="chat-template", memory=index,
+                            memory_blocks=True)
+        started = time.perf_counter()
+        blocks.remember_lines()
+        remember_s = time.perf_counter() - started
+        modes = {"off": (full, False), "blocks": (blocks, True), "full_prefill": (full, True)}
+        times = {mode: [] for mode in modes}
+        recall = []
+        for query, _ in queries[:12]:
+            for mode, (engine, long_term) in modes.items():  # alternate, so all see the same machine load
+                engine.reply([], query, settings, memory=ChatMemory(long_term=long_term))
+                times[mode].append(engine.last_stats.seconds_to_first_token)
+                if mode == "blocks":
+                    recall.append(engine.last_stats.memory_seconds)
+        ms = {mode: 1000 * statistics.median(t) for mode, t in times.items()}
+        result[name] = {"ttft_ms_memory_off": ms["off"], "ttft_ms_memory_on": ms["blocks"],
+                        "added_ms": ms["blocks"] - ms["off"],
+                        "ttft_ms_memory_on_full_prefill": ms["full_prefill"],
+                        "added_ms_full_prefill": ms["full_prefill"] - ms["off"],
+                        "retrieval_ms": 1000 * statistics.median(recall),
+                        "retrieval_share_of_ttft": statistics.median(recall) / (ms["blocks"] / 1000),
+                        "remember_lines_seconds": remember_s, "kept_lines": len(blocks.line_cache),
+                        "kept_mb": blocks.line_cache.bytes / 2**20}
     return result
 
 

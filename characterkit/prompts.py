@@ -47,10 +47,21 @@ def background(conv: Conversation) -> str:
     memory, so datasets written without memory render exactly as before."""
     parts = [conv.persona.strip()] if conv.persona.strip() else []
     if conv.memories:
-        parts.append(f"Things {conv.character} has said before:\n" + "\n".join(f"- {one_line(m)}" for m in conv.memories))
+        parts.append(memory_header(conv) + "".join(memory_windows(conv)))
     if conv.summary.strip():
         parts.append(f"Earlier in this conversation: {one_line(conv.summary)}")
     return "\n".join(parts)
+
+
+def memory_header(conv: Conversation) -> str:
+    """The line that opens the recalled lines in the persona block."""
+    return f"Things {conv.character} has said before:"
+
+
+def memory_windows(conv: Conversation) -> list[str]:
+    """Each recalled line as the prompt shows it after `memory_header`, one text per line, the same
+    wherever it stands in the list (so each can be encoded on its own: `memory/blocks.py`)."""
+    return [f"\n- {one_line(m)}" for m in conv.memories]
 
 
 class PygmalionFormat:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import socket
 import sys
+import threading
 
 from characterkit.chat.engine import DEFAULT_MAX_MESSAGE_CHARS, GenerationSettings
 from characterkit.errors import UserError
@@ -54,6 +55,9 @@ def chat(lora: str | None = None, model: str | None = None, character: str | Non
     engine = load_engine(setup, trust_remote_code=trust_remote_code, load_in_8bit=load_in_8bit,
                          load_in_4bit=load_in_4bit, max_message_chars=max_message_chars, memory=memory,
                          precision=dtype)
+    if engine.line_cache is not None:  # while the page loads and the person types
+        _note(f"reading the {len(engine.memory)} remembered lines in the background (each once, kept for every reply)")
+        threading.Thread(target=engine.remember_lines, daemon=True).start()
     if terminal:
         from characterkit.chat.terminal import run_terminal
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from characterkit.chat.repeats import REPEAT, repeat_start
 from characterkit.errors import UserError, check_at_most
+from characterkit.memory.blocks import BlockedPrompt, tokenize_blocked
 from characterkit.memory.retrieve import recall_query
 from characterkit.memory.summary import ChatMemory
 from characterkit.prompts import Conversation, get_format, tokenize_prompt
@@ -202,9 +203,16 @@ class ChatEngine:
     def __init__(self, model, tokenizer, character: Character, prompt_format: str = "pygmalion",
                  stop_strings: tuple[str, ...] | list[str] = (), context: int | None = None,
                  max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS, memory=None, remembers: bool = True,
-                 recalls: bool = False):
+                 recalls: bool = False, memory_blocks: bool = False):
         self.model = model
         self.memory = memory  # a characterkit.memory.MemoryIndex of the character's source lines, or None
+        # A LoRA trained with memory blocks (memory/blocks.py) reads each recalled line on its own: its
+        # keys and values are kept between replies (chat/line_cache.py), so recall costs no prefill.
+        self.line_cache = None
+        if memory_blocks and memory is not None:
+            from characterkit.chat.line_cache import LineCache
+
+            self.line_cache = LineCache(model)
         self.remembers = remembers  # False (--no-memory): the UIs drop old turns instead of summarising them
         # Whether the UIs start with recall on: a LoRA trained with recalled lines (finetune --memory)
         # expects them; one trained without rambles with them, so for it recall is a switch left off.
@@ -236,6 +244,32 @@ class ChatEngine:
     def prompt_ids(self, prompt: str) -> list[int]:
         """The prompt's token ids, tokenized the way finetune tokenized its prompts."""
         return tokenize_prompt(self.tokenizer, prompt)
+
+    def blocked_prompt(self, prompt: str, conv: Conversation | None, use_adapter: bool = True) -> BlockedPrompt:
+        """The prompt's ids, and the spans of its recalled lines when they are read as memory blocks
+        (a LoRA trained with them, adapter on); otherwise no spans, the ids as `prompt_ids`."""
+        if self.line_cache is not None and use_adapter and conv is not None and conv.memories:
+            return tokenize_blocked(self.tokenizer, prompt, conv)
+        return BlockedPrompt(self.prompt_ids(prompt), [])
+
+    def remember_lines(self, progress=None) -> int:
+        """Compute the kept keys and values of every line in memory now (the chat UIs call this while
+        the person types), so that no reply waits for them; returns the lines computed.
+        progress: wraps the list of chunks (a tqdm), or None."""
+        import torch
+
+        if self.line_cache is None:
+            return 0
+        renders = [entry.render() for entry in self.memory.entries]
+        chunks = [renders[i:i + 16] for i in range(0, len(renders), 16)]
+        before = self.line_cache.computed
+        for chunk in progress(chunks) if progress else chunks:
+            conv = Conversation(character=self.character.name, persona=self.character.persona, memories=chunk,
+                                user_name=self.character.user_name, turns=[Turn(self.character.user_name, "...")])
+            prompt = self.format.render(conv, tokenizer=self.tokenizer)[0]
+            with self._lock, torch.inference_mode():  # a chunk at a time: a reply asked for meanwhile waits for one
+                self.line_cache.add(tokenize_blocked(self.tokenizer, prompt, conv))
+        return self.line_cache.computed - before
 
     def recall(self, history: list[Turn], message: str) -> list[str]:
         """The character's own source lines most related to the message and the last turn, rendered
@@ -290,13 +324,13 @@ class ChatEngine:
     def _fewest_dropped(self, render, most: int, budget: int) -> int:
         """The fewest oldest turns to leave out for the prompt to fit `budget` tokens (binary search:
         fewer turns never make the prompt longer)."""
-        if len(self.prompt_ids(render(most)[0])) > budget:
+        if len(self.blocked_prompt(*render(most)).ids) > budget:
             raise UserError(f"the message does not fit the model's context ({self.context} tokens) together with "
                             f"the persona, memories and the new tokens; shorten it or lower max new tokens")
         low, high = 0, most
         while low < high:
             mid = (low + high) // 2
-            if len(self.prompt_ids(render(mid)[0])) <= budget:
+            if len(self.blocked_prompt(*render(mid)).ids) <= budget:
                 high = mid
             else:
                 low = mid + 1
@@ -341,27 +375,32 @@ class ChatEngine:
             start = time.perf_counter()  # time to first token includes recall and summarising
             prompt, conv, dropped = self.build_prompt(history, message, settings.max_new_tokens, memory)
             memory_seconds, summarised = self._memory_seconds, self._summarised
-            yield from self._stream_prompt(prompt, self.stop_strings(conv), settings, use_adapter, dropped, start)
+            yield from self._stream_prompt(prompt, self.stop_strings(conv), settings, use_adapter, dropped, start, conv)
             self.last_stats.memories = len(conv.memories)
             self.last_stats.memory_seconds, self.last_stats.summarised_turns = memory_seconds, summarised
 
     def complete(self, prompt: str, stops: list[str], settings: GenerationSettings | None = None,
-                 use_adapter: bool = True) -> str:
+                 use_adapter: bool = True, conv: Conversation | None = None) -> str:
         """The whole completion of an already rendered `prompt`, cut at the first of `stops` or an
-        end-of-text token (`eval` generates for held-out contexts and asks questions this way)."""
+        end-of-text token (`eval` generates for held-out contexts and asks questions this way).
+        conv: what `prompt` was rendered from, when it has recalled lines (read as memory blocks)."""
         text = ""
         with self._lock:
             for text in self._stream_prompt(prompt, [*stops, *self.extra_stops], settings or GenerationSettings(),
-                                            use_adapter, dropped=0, start=time.perf_counter()):
+                                            use_adapter, dropped=0, start=time.perf_counter(), conv=conv):
                 pass
         return text
 
     def _stream_prompt(self, prompt: str, stops: list[str], settings: GenerationSettings, use_adapter: bool,
-                       dropped: int, start: float) -> Iterator[str]:
+                       dropped: int, start: float, conv: Conversation | None = None) -> Iterator[str]:
         import torch
 
-        input_ids = torch.tensor([self.prompt_ids(prompt)], device=self.model.device)
+        blocked = self.blocked_prompt(prompt, conv, use_adapter)
+        input_ids = torch.tensor([blocked.ids], device=self.model.device)
         inputs = {"input_ids": input_ids, "attention_mask": torch.ones_like(input_ids)}
+        if blocked.windows:  # the persona and the recalled lines come from the cache, computed once
+            with torch.inference_mode():
+                inputs["past_key_values"] = self.line_cache.past(blocked)
         prompt_len = input_ids.shape[1]
         seed = settings.seed if settings.seed >= 0 else random.randrange(2**31)
         stats = ReplyStats(prompt_tokens=prompt_len, dropped_turns=dropped,

@@ -17,6 +17,7 @@ from pathlib import Path
 from characterkit import base_model
 from characterkit.chat.engine import DEFAULT_MAX_MESSAGE_CHARS, ChatEngine, Character
 from characterkit.errors import UserError
+from characterkit.memory.blocks import trained_with_blocks
 from characterkit.paths import characters_dir, loras_dir, resolve_in
 from characterkit.prompts import get_format
 from characterkit.train.artifacts import RUN_CARD  # the run card finetune writes beside the adapter
@@ -34,6 +35,7 @@ class ChatSetup:
     stop_strings: list[str] = field(default_factory=list)
     tokenizer_dir: Path | None = None  # the LoRA folder when it carries its own tokenizer, else the base
     trained_with_memory: bool = False  # finetune put recalled lines into its samples: recall starts on
+    memory_blocks: bool = False  # ... each read on its own (memory/blocks.py): their keys and values are kept
 
 
 def resolve_setup(lora: str | None = None, model: str | None = None, character: str | None = None,
@@ -58,10 +60,10 @@ def resolve_setup(lora: str | None = None, model: str | None = None, character: 
     if not isinstance(stops, list) or not all(isinstance(s, str) for s in stops):
         raise UserError("stop_strings must be a list of strings", path=card_path)
     has_tokenizer = lora_dir is not None and (lora_dir / "tokenizer_config.json").is_file()
-    trained_with_memory = bool((card.get("dataset") or {}).get("memory"))
     return ChatSetup(base_model=base, character=char, lora=lora_dir, prompt_format=prompt_format,
                      stop_strings=stops, tokenizer_dir=lora_dir if has_tokenizer else base,
-                     trained_with_memory=trained_with_memory)
+                     trained_with_memory=bool((card.get("dataset") or {}).get("memory")),
+                     memory_blocks=trained_with_blocks(card))
 
 
 def _recorded_base_model(card: dict, card_path: Path, lora_dir: Path) -> Path:
@@ -192,7 +194,8 @@ def load_engine(setup: ChatSetup, trust_remote_code: bool = False, load_in_8bit:
         index = MemoryIndex.in_folder(setup.lora, setup.character.name)
     return ChatEngine(model, tokenizer, setup.character, prompt_format=setup.prompt_format,
                       stop_strings=setup.stop_strings, max_message_chars=max_message_chars,
-                      memory=index, remembers=memory, recalls=setup.trained_with_memory)
+                      memory=index, remembers=memory, recalls=setup.trained_with_memory,
+                      memory_blocks=setup.memory_blocks)
 
 
 def check_quantisation(load_in_8bit: bool, load_in_4bit: bool) -> None:

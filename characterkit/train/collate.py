@@ -16,9 +16,14 @@ from characterkit.train.encode import IGNORE
 
 @dataclass
 class PadCollator:
-    """Right-pads input ids with `pad_token_id` and labels with -100; attention_mask marks real tokens."""
+    """Right-pads input ids with `pad_token_id` and labels with -100; attention_mask marks real tokens.
+
+    Samples with memory blocks (a `windows` key, `memory/blocks.py`) get their position ids and a
+    (batch, 1, length, length) mask instead: boolean, or additive floats for attention code that adds
+    the mask to the scores (transformers' eager)."""
 
     pad_token_id: int
+    additive_mask: bool = False
 
     def __call__(self, features: list[dict]) -> dict:
         import torch
@@ -30,11 +35,29 @@ class PadCollator:
             input_ids.append(list(f["input_ids"]) + [self.pad_token_id] * pad)
             labels.append(list(f["labels"]) + [IGNORE] * pad)
             attention_mask.append([1] * len(f["input_ids"]) + [0] * pad)
-        return {"input_ids": torch.tensor(input_ids), "labels": torch.tensor(labels),
-                "attention_mask": torch.tensor(attention_mask)}
+        batch = {"input_ids": torch.tensor(input_ids), "labels": torch.tensor(labels),
+                 "attention_mask": torch.tensor(attention_mask)}
+        if "windows" in features[0]:
+            batch.update(self._blocks(features, longest))
+        return batch
+
+    def _blocks(self, features: list[dict], longest: int) -> dict:
+        import torch
+
+        from characterkit.memory.blocks import block_mask, block_positions
+
+        masks, positions = [], []
+        for f in features:
+            windows = [tuple(w) for w in f["windows"]]
+            masks.append(block_mask(longest, windows, real=len(f["input_ids"])))
+            positions.append(block_positions(longest, windows))
+        mask = torch.stack(masks).unsqueeze(1)
+        if self.additive_mask:
+            mask = torch.zeros(mask.shape).masked_fill(~mask, torch.finfo(torch.float32).min)
+        return {"attention_mask": mask, "position_ids": torch.tensor(positions)}
 
 
-def make_collator(packing: bool, pad_token_id: int, keep_logits: bool = False):
+def make_collator(packing: bool, pad_token_id: int, keep_logits: bool = False, additive_mask: bool = False):
     """The collator for a run: PadCollator, or transformers' flattening collator for --packing;
     with `keep_logits` (see `loss.logits_mask_supported`) each batch also carries the mask of the
     positions the loss needs logits for (`loss.WithTrainedPositions`).
@@ -46,7 +69,7 @@ def make_collator(packing: bool, pad_token_id: int, keep_logits: bool = False):
     from characterkit.train.loss import WithTrainedPositions
 
     if not packing:
-        collator = PadCollator(pad_token_id)
+        collator = PadCollator(pad_token_id, additive_mask)
     else:
         from transformers import DataCollatorWithFlattening
 

@@ -39,6 +39,8 @@ class FinetuneSettings:
     less memory, a weaker LoRA).
     memory: when the dataset has a memory file, train each sample with the character's source lines
     recalled for it, as chat shows them (train/memory.py); chat then recalls by default.
+    memory_blocks: each recalled line attends only to the persona and itself (memory/blocks.py), so
+    chat can reuse its keys and values; off, or with packing, the block is attended to as plain text.
     """
 
     model: str
@@ -80,6 +82,7 @@ class FinetuneSettings:
     resume: bool = False
     keep_checkpoints: bool = False  # after success; a failed run always keeps them for --resume
     memory: bool = True
+    memory_blocks: bool = True
 
     def __post_init__(self):
         if self.lora_name is not None:

@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
+from characterkit.memory.blocks import BlockedPrompt, tokenize_blocked
 from characterkit.prompts import Conversation, tokenize_prompt
 
 IGNORE = -100  # the label value the loss skips
@@ -34,9 +35,13 @@ class Encoded:
 
     input_ids: list[int]
     labels: list[int]
+    windows: list[tuple[int, int]] | None = None  # spans of recalled lines attended to as blocks
 
     def as_dict(self) -> dict:
-        return {"input_ids": self.input_ids, "labels": self.labels}
+        row = {"input_ids": self.input_ids, "labels": self.labels}
+        if self.windows is not None:  # every row of a run with memory blocks has the key (a dataset column)
+            row["windows"] = [list(w) for w in self.windows]
+        return row
 
 
 @dataclass
@@ -58,11 +63,12 @@ class EncodeStats:
 class ConversationEncoder:
     """Encodes conversations with one prompt format, tokenizer and cutoff."""
 
-    def __init__(self, fmt, tokenizer, cutoff: int, add_eos: bool = True):
+    def __init__(self, fmt, tokenizer, cutoff: int, add_eos: bool = True, memory_blocks: bool = False):
         self.fmt = fmt
         self.tokenizer = tokenizer
         self.cutoff = cutoff
         self.add_eos = add_eos
+        self.memory_blocks = memory_blocks  # recalled lines tokenized and attended to one by one (memory/blocks.py)
         self.stats = EncodeStats()
 
     def encode(self, conv: Conversation) -> Encoded | None:
@@ -76,7 +82,8 @@ class ConversationEncoder:
             self._note_dropped_length(len(target_ids))
             return None
         for shorter in _shorter(conv):
-            prompt_ids = self._prompt_ids(shorter)
+            prompt = self._prompt(shorter)
+            prompt_ids = prompt.ids
             if len(prompt_ids) + len(target_ids) <= self.cutoff:
                 break
         else:
@@ -87,11 +94,14 @@ class ConversationEncoder:
         self.stats.context_trimmed += len(shorter.turns) < len(conv.turns)
         self.stats.memories_trimmed += len(shorter.memories) < len(conv.memories)
         self.stats.trained_tokens += len(target_ids)
-        return Encoded(prompt_ids + target_ids, [IGNORE] * len(prompt_ids) + target_ids)
+        return Encoded(prompt_ids + target_ids, [IGNORE] * len(prompt_ids) + target_ids,
+                       prompt.windows if self.memory_blocks else None)
 
-    def _prompt_ids(self, conv: Conversation) -> list[int]:
-        prompt, _ = self.fmt.render(replace(conv, reply=None), tokenizer=self.tokenizer)
-        return tokenize_prompt(self.tokenizer, prompt)
+    def _prompt(self, conv: Conversation) -> BlockedPrompt:
+        text, _ = self.fmt.render(replace(conv, reply=None), tokenizer=self.tokenizer)
+        if self.memory_blocks:
+            return tokenize_blocked(self.tokenizer, text, conv)
+        return BlockedPrompt(tokenize_prompt(self.tokenizer, text), [])
 
     def _target_ids(self, conv: Conversation) -> list[int]:
         _, target = self.fmt.render(conv, tokenizer=self.tokenizer)

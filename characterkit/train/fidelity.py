@@ -22,6 +22,7 @@ from dataclasses import replace
 
 from characterkit.chat.engine import ChatEngine, Character, GenerationSettings
 from characterkit.memory import MemoryIndex
+from characterkit.memory.blocks import trained_with_blocks
 from characterkit.prompts import Conversation
 from characterkit.records import Sample
 from characterkit.train import yes_no
@@ -43,7 +44,7 @@ def fidelity_and_cost(model, tokenizer, fmt, data, card: dict, settings, measure
     character = card.get("character") or data.character()
     engine = ChatEngine(model, tokenizer, Character(character, persona=card.get("persona") or ""),
                         prompt_format=fmt.name, stop_strings=card.get("stop_strings") or [],
-                        memory=MemoryIndex.in_folder(folder, character))
+                        memory=MemoryIndex.in_folder(folder, character), memory_blocks=trained_with_blocks(card))
     greedy = GenerationSettings(temperature=0, max_new_tokens=settings.max_new_tokens, seed=settings.seed)
     sampled = GenerationSettings(max_new_tokens=settings.max_new_tokens, seed=settings.seed)  # chat's defaults
     others = source.other_held_out(character, settings.seed)
@@ -117,7 +118,8 @@ def _generate(engine: ChatEngine, conv: Conversation, generation: GenerationSett
     if memory and conv.turns:
         prompt_conv = replace(prompt_conv, memories=engine.recall(conv.turns[:-1], conv.turns[-1].text))
     prompt, _ = engine.format.render(prompt_conv, tokenizer=engine.tokenizer)
-    return engine.complete(prompt, engine.stop_strings(prompt_conv), generation, use_adapter=use_adapter)
+    return engine.complete(prompt, engine.stop_strings(prompt_conv), generation, use_adapter=use_adapter,
+                           conv=prompt_conv)
 
 
 def progress(items: list, what: str):

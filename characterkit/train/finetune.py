@@ -19,7 +19,7 @@ from pathlib import Path
 
 from characterkit import atomic, paths
 from characterkit.errors import UserError
-from characterkit.train.memory import add_recalled_lines, memory_file
+from characterkit.memory.blocks import BLOCKS, FULL
 from characterkit.prompts import Conversation, choose_format
 from characterkit.records import Turn
 from characterkit.train import artifacts
@@ -27,6 +27,7 @@ from characterkit.train.config import FinetuneSettings
 from characterkit.train.data import DATASET_FILES, TrainingData, read_training_data
 from characterkit.train.encode import ConversationEncoder, text_windows
 from characterkit.train.hardware import choose_attention
+from characterkit.train.memory import add_recalled_lines, memory_file
 from characterkit.train.model import (add_lora, attention_support, causal_lm_type, check_hardware, load_model,
                                       load_tokenizer, lora_targets, resolve_model_dir, resolve_precision)
 
@@ -121,15 +122,17 @@ def plan_run(settings: FinetuneSettings) -> RunPlan:
     fmt = choose_format(settings.prompt_format, tokenizer)
     memory = add_recalled_lines(data, lambda text: len(tokenizer(text, add_special_tokens=False)["input_ids"])) \
         if settings.memory else {}
-    train_set, val_set, encode_stats = encode_data(data, fmt, tokenizer, settings)
+    blocks = bool(memory) and settings.memory_blocks and not settings.packing and "plain" in attention_support(model_type)
+    train_set, val_set, encode_stats = encode_data(data, fmt, tokenizer, settings, memory_blocks=blocks)
     if memory:
-        encode_stats["memory"] = memory
+        encode_stats["memory"] = {**memory, "attention": BLOCKS if blocks else FULL}
     return RunPlan(settings, lora_name, folder, model_dir, model_type, targets, resolve_precision(settings.precision),
                    attention, tokenizer, fmt, data, train_set, val_set, encode_stats, resume_from)
 
 
-def encode_data(data: TrainingData, fmt, tokenizer, settings: FinetuneSettings):
-    """(train rows, val rows, stats) as dicts of input_ids/labels; UserError when nothing fits."""
+def encode_data(data: TrainingData, fmt, tokenizer, settings: FinetuneSettings, memory_blocks: bool = False):
+    """(train rows, val rows, stats) as dicts of input_ids/labels (and `windows` with memory_blocks);
+    UserError when nothing fits."""
     if data.is_text:
         windows = [[e.as_dict() for e in text_windows(text, tokenizer, settings.cutoff, settings.overlap,
                                                       settings.add_eos)] for text in (data.text, data.val_text)]
@@ -138,7 +141,7 @@ def encode_data(data: TrainingData, fmt, tokenizer, settings: FinetuneSettings):
         return windows[0], windows[1], stats
     sets, stats = [], {}
     for split, conversations in (("train", data.train), ("val", data.val)):
-        encoder = ConversationEncoder(fmt, tokenizer, settings.cutoff, settings.add_eos)
+        encoder = ConversationEncoder(fmt, tokenizer, settings.cutoff, settings.add_eos, memory_blocks)
         sets.append([e.as_dict() for conv in conversations if (e := encoder.encode(conv)) is not None])
         stats[split] = encoder.stats.to_dict()
         if split == "train" and not sets[0]:
@@ -173,7 +176,8 @@ def build_trainer(plan: RunPlan):
         cache_frozen_bf16(model)
     trainer = Trainer(model=model, args=args, train_dataset=plan.train_set, eval_dataset=plan.val_set or None,
                       data_collator=make_collator(s.packing, plan.tokenizer.pad_token_id,
-                                                  keep_logits=logits_mask_supported(model)),
+                                                  keep_logits=logits_mask_supported(model),
+                                                  additive_mask=model.config._attn_implementation == "eager"),
                       compute_loss_func=trained_token_loss)
     trainer.remove_callback(ProgressCallback)
     if s.gradient_checkpointing and not (s.load_in_8bit or s.load_in_4bit):

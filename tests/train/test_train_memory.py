@@ -54,9 +54,39 @@ def test_finetune_records_the_memory_and_chat_starts_with_recall_on(home, tiny_m
     card = json.loads((home / "loras" / "Mara" / "characterkit.json").read_text())
     assert card["dataset"]["memory"]["samples_with_lines"]["train"] > 0
     assert (home / "loras" / "Mara" / "memory.jsonl").is_file()
-    assert load_engine(resolve_setup(lora="Mara")).recalls  # trained with the block: recall starts on
+    assert card["dataset"]["memory"]["attention"] == "blocks"
+    engine = load_engine(resolve_setup(lora="Mara"))
+    assert engine.recalls and engine.line_cache is not None  # trained with the block: recall starts on, lines kept
     assert main(["finetune", "-m", "tiny", "-d", "Mara", "-l", "Plain", "--max-steps", "2", "--save-steps", "2",
                  "--no-memory"]) == 0
     card = json.loads((home / "loras" / "Plain" / "characterkit.json").read_text())
     assert card["dataset"]["memory"] is None
     assert not load_engine(resolve_setup(lora="Plain")).recalls  # trained without: a switch left off
+
+
+def test_packing_reads_the_lines_as_plain_text_and_chat_prefills_them(home, tiny_model):
+    from characterkit.chat.load import load_engine, resolve_setup
+
+    _prepared(home)
+    assert main(["finetune", "-m", "tiny", "-d", "Mara", "--max-steps", "1", "--save-steps", "1", "--packing"]) == 0
+    card = json.loads((home / "loras" / "Mara" / "characterkit.json").read_text())
+    assert card["dataset"]["memory"]["attention"] == "full"  # packed rows carry no per-sample mask
+    engine = load_engine(resolve_setup(lora="Mara"))
+    assert engine.recalls and engine.line_cache is None
+
+
+def test_the_collator_gives_samples_with_lines_their_positions_and_block_mask():
+    import torch
+
+    from characterkit.memory.blocks import block_mask
+    from characterkit.train.collate import PadCollator
+
+    features = [{"input_ids": [5] * 6, "labels": [-100] * 5 + [5], "windows": [[1, 3], [3, 4]]},
+                {"input_ids": [5] * 4, "labels": [-100] * 3 + [5], "windows": []}]
+    batch = PadCollator(pad_token_id=0)(features)
+    assert batch["position_ids"].tolist() == [[0, 1, 2, 1, 4, 5], [0, 1, 2, 3, 4, 5]]
+    assert batch["attention_mask"].shape == (2, 1, 6, 6)
+    assert batch["attention_mask"][0, 0].tolist() == block_mask(6, [(1, 3), (3, 4)]).tolist()
+    assert not batch["attention_mask"][1, 0, :, 4:].any()  # the padding of the shorter sample
+    additive = PadCollator(pad_token_id=0, additive_mask=True)(features)["attention_mask"]
+    assert additive.dtype == torch.float32 and ((additive == 0) == batch["attention_mask"]).all()
