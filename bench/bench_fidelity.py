@@ -74,7 +74,10 @@ def aims(report: dict) -> dict:
     return {"classifier_lora_over_base": clf["lora"] / clf["base"] if clf["base"] else float("inf"),
             "classifier_at_least_twice_base": clf["lora"] >= 2 * clf["base"] and clf["lora"] > 0,
             "loss_drop_character": character_drop, "loss_drop_others": others_drop,
-            "character_loss_falls_more": character_drop > others_drop}
+            "character_loss_falls_more": character_drop > others_drop,
+            # issue 16: memory raises the character's share; paired, so that the noise of two shares is not read as it
+            "memory_raises_character": clf["memory_paired"]["difference"]["interval_95"][0] > 0
+            if "memory_paired" in clf else None}
 
 
 def main() -> None:
@@ -89,8 +92,13 @@ def main() -> None:
     print(f"classifier: LoRA / base = {a['classifier_lora_over_base']:.2f} (aim >= 2: "
           f"{'met' if a['classifier_at_least_twice_base'] else 'NOT met'}); loss drop Algernon "
           f"{a['loss_drop_character']:+.3f} vs others {a['loss_drop_others']:+.3f} "
-          f"({'met' if a['character_loss_falls_more'] else 'NOT met'}); train {result['train_seconds']:.0f} s, "
+          f"({'met' if a['character_loss_falls_more'] else 'NOT met'}); memory raises P(Algernon), 95% interval of "
+          f"the paired difference above 0: {_verdict(a['memory_raises_character'])}; train {result['train_seconds']:.0f} s, "
           f"eval {result['eval_seconds']:.0f} s; written to {path}")
+
+
+def _verdict(met: bool | None) -> str:
+    return "not measured (no memory)" if met is None else "met" if met else "NOT met"
 
 
 if __name__ == "__main__":

@@ -53,6 +53,13 @@ class SpeakerClassifier:
         found = iter(self.pipeline.predict(filled)) if filled else iter(())
         return [str(next(found)) if t.strip() else EMPTY for t in texts]
 
+    def probability(self, texts: list[str]) -> list[float]:
+        """How likely each text is the character's, in [0, 1] (0.0 for an empty text)."""
+        filled = [t for t in texts if t.strip()]
+        column = self.classes.index(self.character)
+        found = iter(self.pipeline.predict_proba(filled)[:, column]) if filled else iter(())
+        return [float(next(found)) if t.strip() else 0.0 for t in texts]
+
     def share(self, texts: list[str]) -> float:
         """The share of `texts` attributed to the character (0.0 for no texts)."""
         return _share(self.predict(texts), self.character)
@@ -66,3 +73,18 @@ class SpeakerClassifier:
 
 def _share(predicted: list[str], character: str) -> float:
     return sum(p == character for p in predicted) / len(predicted) if predicted else 0.0
+
+
+def paired_difference(before: list[float], after: list[float], seed: int = 0, rounds: int = 2000) -> dict:
+    """Mean of after - before over paired values (the same contexts and seeds), with a 95% bootstrap
+    interval: pairing removes what the contexts share, so a small change shows where two shares of
+    a few dozen replies each cannot tell it from noise."""
+    import random
+
+    if len(before) != len(after) or not before:
+        raise ValueError("paired_difference needs two lists of the same, non-zero length")
+    differences = [b - a for a, b in zip(before, after)]
+    rng = random.Random(seed)
+    means = sorted(sum(rng.choices(differences, k=len(differences))) / len(differences) for _ in range(rounds))
+    return {"mean": sum(differences) / len(differences), "interval_95": [means[int(0.025 * rounds)], means[int(0.975 * rounds) - 1]],
+            "n": len(differences)}

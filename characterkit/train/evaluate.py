@@ -178,6 +178,13 @@ def summary(report: dict) -> str:
                      f"{clf.get('replies', clf['contexts'])} replies"))
     if "lora_memory" in clf:
         rows.append(("  + LoRA with memory", "", f"{clf['lora_memory']:.0%}", "its own lines recalled as in chat"))
+    if "memory_paired" in clf:
+        paired = clf["memory_paired"]
+        low, high = paired["difference"]["interval_95"]
+        rows.append(("  memory, paired", "", f"{paired['difference']['mean']:+.3f}",
+                     f"P(character) {paired['probability']['lora']:.3f} -> {paired['probability']['lora_memory']:.3f}, "
+                     f"95% [{low:+.3f}, {high:+.3f}]; {paired['only_with_memory']} replies his only with memory, "
+                     f"{paired['only_without']} only without"))
     yn = general.get("yes_no", {})
     if "base" in yn:
         for key, label in (("accuracy", "yes/no accuracy"), ("bare_share", "bare yes/no")):

@@ -26,7 +26,7 @@ from characterkit.memory.blocks import trained_with_blocks
 from characterkit.prompts import Conversation
 from characterkit.records import Sample
 from characterkit.train import yes_no
-from characterkit.train.classifier import SpeakerClassifier
+from characterkit.train.classifier import SpeakerClassifier, paired_difference
 from characterkit.train.encode import ConversationEncoder
 from characterkit.train.held_out import SourceLines
 
@@ -97,8 +97,14 @@ def _classifier(source: SourceLines, character: str, held_out: list[Conversation
         remembered = [_generate(engine, conv, seeded, True, memory=True)
                       for conv, seeded in progress(contexts, "replies, LoRA + memory")]
         report = classifier.report(remembered)
+        without, remembering = classifier.probability(replies[True]), classifier.probability(remembered)
         with_memory = {"lora_memory": report["share"],
-                       "lora_memory_details": {**report, "examples": remembered[:EXAMPLES]}}
+                       "lora_memory_details": {**report, "examples": remembered[:EXAMPLES]},
+                       # the same contexts and seeds with and without memory: P(character) per reply, paired
+                       "memory_paired": {"probability": {"lora": _mean(without), "lora_memory": _mean(remembering)},
+                                         "difference": paired_difference(without, remembering, settings.seed),
+                                         "only_with_memory": _flips(classifier, remembered, replies[True]),
+                                         "only_without": _flips(classifier, replies[True], remembered)}}
     return {"reference": reference["share"], "base": base["share"], "lora": lora["share"], **with_memory,
             "others_reference": mistaken["share"],
             "details": {"reference": reference, "others_reference": mistaken,
@@ -120,6 +126,15 @@ def _generate(engine: ChatEngine, conv: Conversation, generation: GenerationSett
     prompt, _ = engine.format.render(prompt_conv, tokenizer=engine.tokenizer)
     return engine.complete(prompt, engine.stop_strings(prompt_conv), generation, use_adapter=use_adapter,
                            conv=prompt_conv)
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+def _flips(classifier: SpeakerClassifier, first: list[str], second: list[str]) -> int:
+    """Replies attributed to the character in `first` whose pair in `second` is not."""
+    return sum(a == classifier.character != b for a, b in zip(classifier.predict(first), classifier.predict(second)))
 
 
 def progress(items: list, what: str):

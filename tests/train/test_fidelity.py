@@ -37,6 +37,11 @@ def test_eval_json_has_fidelity_and_general_figures_in_range(prepared, home, cap
     for who in ("reference", "base", "lora", "lora_memory"):  # prepare wrote memory.jsonl: eval uses it too
         assert 0.0 <= fidelity["classifier"][who] <= 1.0
     assert fidelity["classifier"]["lora_memory_details"]["n"] == 4 and "LoRA with memory" in out
+    paired = fidelity["classifier"]["memory_paired"]
+    assert paired["difference"]["n"] == 4 and "memory, paired" in out
+    low, high = paired["difference"]["interval_95"]
+    assert low <= paired["difference"]["mean"] <= high
+    assert paired["difference"]["mean"] == pytest.approx(paired["probability"]["lora_memory"] - paired["probability"]["lora"])
     assert fidelity["classifier"]["replies"] == 4 and fidelity["classifier"]["seed"] == 3
     assert fidelity["classifier"]["sampling"]["temperature"] == GenerationSettings().temperature  # as chat samples
     assert 0.0 <= fidelity["classifier"]["others_reference"] <= 1.0
@@ -148,3 +153,23 @@ def test_more_replies_than_held_out_contexts_reuse_them_with_new_seeds(prepared,
     clf = json.loads((home / "loras" / "Mara" / "eval.json").read_text())["fidelity"]["classifier"]
     assert clf["contexts"] == held_out and clf["replies"] == held_out + 3
     assert clf["details"]["base"]["n"] == clf["details"]["lora"]["n"] == held_out + 3
+
+
+def test_paired_difference_finds_a_small_shift_that_two_shares_would_miss():
+    from characterkit.train.classifier import paired_difference
+
+    before = [0.1 * (i % 9) for i in range(40)]  # spread over the whole range, as replies are
+    shifted = paired_difference(before, [b + 0.05 for b in before])
+    assert shifted["mean"] == pytest.approx(0.05) and shifted["interval_95"][0] > 0
+    noise = paired_difference(before, [b + (0.2 if i % 2 else -0.2) for i, b in enumerate(before)])
+    assert noise["interval_95"][0] < 0 < noise["interval_95"][1]
+    with pytest.raises(ValueError):
+        paired_difference([0.5], [0.5, 0.6])
+
+
+def test_probability_is_the_characters_and_an_empty_reply_gets_none():
+    lines = [("Mara", "Ahoy, the lamp is lit and the tide turns."), ("Mara", "Ahoy there, keep the lamp burning."),
+             ("Tobias", "Tell me of the mill and the grain."), ("Tobias", "The mill grinds grain by the river.")] * 3
+    classifier = SpeakerClassifier.train(lines, "Mara")
+    lamp, mill, empty = classifier.probability(["Ahoy, the lamp!", "the mill grinds grain", " "])
+    assert lamp > 0.5 > mill and empty == 0.0
