@@ -48,14 +48,14 @@ class BlockedPrompt:
 
 
 def tokenize_blocked(tokenizer, prompt: str, conv: Conversation) -> BlockedPrompt:
-    """`prompt` (rendered from `conv`) tokenized as prefix, one piece per recalled line, suffix."""
+    """`prompt` (rendered from `conv`) tokenized as prefix, one piece per recalled line, suffix; as one
+    piece with no spans when it has no lines, or a chat template rewrote the block (then training and
+    chat both read it as plain text)."""
     windows = memory_windows(conv)
-    if not windows:
-        return BlockedPrompt(tokenize_prompt(tokenizer, prompt), [])
     block = "".join(windows)
-    at = prompt.find(memory_header(conv) + block)
+    at = prompt.find(memory_header(conv) + block) if windows else -1
     if at < 0:
-        raise ValueError("the rendered prompt does not hold its recalled lines as memory_windows writes them")
+        return BlockedPrompt(tokenize_prompt(tokenizer, prompt), [])
     start = at + len(memory_header(conv))
     ids = tokenize_prompt(tokenizer, prompt[:start])
     spans = []

@@ -43,6 +43,13 @@ def test_a_prompt_without_lines_has_no_spans(tokenizer):
     assert blocked.windows == [] and blocked.prefix_len == len(blocked.ids) == len(tokenizer(prompt)["input_ids"])
 
 
+def test_a_block_the_template_rewrote_is_read_as_plain_text(tokenizer):
+    conv = _conv(LINES)
+    prompt = get_format("pygmalion").render(conv)[0].replace("\n- ", "\n* ")
+    blocked = tokenize_blocked(tokenizer, prompt, conv)
+    assert blocked.windows == [] and blocked.ids == tokenizer(prompt)["input_ids"]
+
+
 def test_lines_share_positions_and_the_rest_keeps_its_index():
     assert block_positions(10, [(2, 5), (5, 7)]) == [0, 1, 2, 3, 4, 2, 3, 7, 8, 9]
 
