@@ -56,8 +56,10 @@ def run(home: Path) -> dict:
     trained = finetune(train)
     train_seconds = time.perf_counter() - start
     start = time.perf_counter()
-    # 32 replies per model: with 16 one reply moves a share by 6 points, and the same run read base 31% /
-    # LoRA 50% (1.6x) where 32 replies read 16% / 44% (2.8x)
+    # 32 replies per model by default (about 12 min of eval): with 16 one reply moves a share by 6 points, and
+    # the same run read base 31% / LoRA 50% (1.6x) where 32 replies read 16% / 44% (2.8x). The ratio is
+    # noisy at any size a CPU allows: with memory blocks, 64 replies read 12% / 47% (3.75x), 256 read
+    # 26% / 50% (1.95x); the paired memory comparison (memory_paired) is the steadier figure.
     samples = int(os.environ.get("BENCH_FIDELITY_SAMPLES", 32))
     report = evaluate(EvalSettings(lora="Algernon", samples=samples, seed=0))
     eval_seconds = time.perf_counter() - start
