@@ -55,19 +55,38 @@ def chat(lora: str | None = None, model: str | None = None, character: str | Non
     engine = load_engine(setup, trust_remote_code=trust_remote_code, load_in_8bit=load_in_8bit,
                          load_in_4bit=load_in_4bit, max_message_chars=max_message_chars, memory=memory,
                          precision=dtype)
-    if engine.line_cache is not None:  # while the page loads and the person types
-        _note(f"reading the {len(engine.memory)} remembered lines in the background (each once, kept for every reply)")
-        threading.Thread(target=engine.remember_lines, daemon=True).start()
-    if terminal:
-        from characterkit.chat.terminal import run_terminal
+    stop_remembering = _remember_in_background(engine)
+    try:
+        if terminal:
+            from characterkit.chat.terminal import run_terminal
 
-        return run_terminal(engine, settings)
-    from characterkit.chat.app import build_app, launch_app
+            return run_terminal(engine, settings)
+        from characterkit.chat.app import build_app, launch_app
 
-    if host not in LOOPBACK and credentials is None:
-        _note(f"warning: serving on {host} without --auth: anyone who can reach this machine can use it")
-    launch_app(build_app(engine, settings), host=host, port=port or None, share=share, auth=credentials)
-    return 0
+        if host not in LOOPBACK and credentials is None:
+            _note(f"warning: serving on {host} without --auth: anyone who can reach this machine can use it")
+        launch_app(build_app(engine, settings), host=host, port=port or None, share=share, auth=credentials)
+        return 0
+    finally:
+        stop_remembering()
+
+
+def _remember_in_background(engine):
+    """Start computing the kept lines of a LoRA trained with memory blocks (while the page loads and
+    the person types); return what stops it and waits for the chunk at hand. The wait matters: a
+    thread still inside torch when Python exits aborts the process (measured: exit status 134)."""
+    if engine.line_cache is None:
+        return lambda: None
+    _note(f"reading the {len(engine.memory)} remembered lines in the background (each once, kept for every reply)")
+    stop = threading.Event()
+    worker = threading.Thread(target=engine.remember_lines, kwargs={"stop": stop}, daemon=True)
+    worker.start()
+
+    def stop_and_wait():
+        stop.set()
+        worker.join()
+
+    return stop_and_wait
 
 
 def _has_cuda() -> bool:

@@ -252,10 +252,10 @@ class ChatEngine:
             return tokenize_blocked(self.tokenizer, prompt, conv)
         return BlockedPrompt(self.prompt_ids(prompt), [])
 
-    def remember_lines(self, progress=None) -> int:
+    def remember_lines(self, progress=None, stop: threading.Event | None = None) -> int:
         """Compute the kept keys and values of every line in memory now (the chat UIs call this while
         the person types), so that no reply waits for them; returns the lines computed.
-        progress: wraps the list of chunks (a tqdm), or None."""
+        progress: wraps the list of chunks (a tqdm), or None. stop: when set, return after the chunk at hand."""
         import torch
 
         if self.line_cache is None:
@@ -264,6 +264,8 @@ class ChatEngine:
         chunks = [renders[i:i + 16] for i in range(0, len(renders), 16)]
         before = self.line_cache.computed
         for chunk in progress(chunks) if progress else chunks:
+            if stop is not None and stop.is_set():
+                break
             conv = Conversation(character=self.character.name, persona=self.character.persona, memories=chunk,
                                 user_name=self.character.user_name, turns=[Turn(self.character.user_name, "...")])
             prompt = self.format.render(conv, tokenizer=self.tokenizer)[0]

@@ -54,6 +54,18 @@ def test_a_chat_computes_each_line_once_and_replies_from_the_kept_ones(engine):
     assert chat.line_cache.reused == reused  # the base model was never trained with blocks: it reads the plain prompt
 
 
+def test_remembering_stops_when_asked(engine):
+    import threading
+
+    from characterkit.chat.engine import ChatEngine
+
+    chat = ChatEngine(engine.model, engine.tokenizer, engine.character, memory=MemoryIndex(ENTRIES), memory_blocks=True)
+    stop = threading.Event()
+    stop.set()
+    assert chat.remember_lines(stop=stop) == 0 and len(chat.line_cache) == 0
+    assert ChatEngine(engine.model, engine.tokenizer, engine.character).remember_lines() == 0  # no memory: nothing
+
+
 def test_the_cache_stays_within_its_size_and_a_new_persona_empties_it(engine):
     import torch
 
