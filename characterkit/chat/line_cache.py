@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from characterkit.memory.blocks import BlockedPrompt, block_mask
+from characterkit.memory.blocks import BlockedPrompt, additive, block_mask
 
 MAX_BYTES = 512 * 2**20  # about 22,000 lines' tokens of SmolLM2 in bf16 (24 KB a token)
 CHUNK_TOKENS = 512  # lines computed per forward pass (the mask grows with its square)
@@ -94,7 +94,7 @@ class LineCache:
         positions = [before + i for line in lines for i in range(len(line))]  # every line starts after the prefix
         device = self.model.device
         if self.model.config._attn_implementation == "eager":  # eager adds the mask to the scores
-            mask = torch.zeros(mask.shape).masked_fill(~mask, torch.finfo(torch.float32).min)
+            mask = additive(mask)
         past = DynamicCache(ddp_cache_data=self._prefix_kv)
         out = self.model(input_ids=torch.tensor([ids], device=device), past_key_values=past, use_cache=True,
                          attention_mask=mask[None, None].to(device), position_ids=torch.tensor([positions], device=device))
@@ -102,7 +102,7 @@ class LineCache:
         for line, (start, end) in zip(lines, windows):
             kv = [(k[:, :, start:end].clone(), v[:, :, start:end].clone()) for k, v in layers]
             self._lines[line] = kv
-            self.bytes += sum(k.nbytes + v.nbytes for k, v in kv)
+            self.bytes += _nbytes(kv)
         self.computed += len(lines)
 
     def _evict(self, keep: set) -> None:
@@ -110,10 +110,14 @@ class LineCache:
             if self.bytes <= self.max_bytes:
                 break
             if line not in keep:
-                self.bytes -= sum(k.nbytes + v.nbytes for k, v in self._lines.pop(line))
+                self.bytes -= _nbytes(self._lines.pop(line))
 
 
 def _cat(tensors: list):
     import torch
 
     return tensors[0] if len(tensors) == 1 else torch.cat(tensors, dim=2)
+
+
+def _nbytes(kv: list) -> int:
+    return sum(k.nbytes + v.nbytes for k, v in kv)

@@ -92,3 +92,10 @@ def block_mask(length: int, windows: list[tuple[int, int]], real: int | None = N
     if real is not None:
         mask[:, real:] = False
     return mask
+
+
+def additive(mask):
+    """A boolean mask as the floats attention code that adds the mask to its scores wants (eager)."""
+    import torch
+
+    return torch.zeros(mask.shape).masked_fill(~mask, torch.finfo(torch.float32).min)

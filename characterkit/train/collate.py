@@ -44,7 +44,7 @@ class PadCollator:
     def _blocks(self, features: list[dict], longest: int) -> dict:
         import torch
 
-        from characterkit.memory.blocks import block_mask, block_positions
+        from characterkit.memory.blocks import additive, block_mask, block_positions
 
         masks, positions = [], []
         for f in features:
@@ -52,9 +52,7 @@ class PadCollator:
             masks.append(block_mask(longest, windows, real=len(f["input_ids"])))
             positions.append(block_positions(longest, windows))
         mask = torch.stack(masks).unsqueeze(1)
-        if self.additive_mask:
-            mask = torch.zeros(mask.shape).masked_fill(~mask, torch.finfo(torch.float32).min)
-        return {"attention_mask": mask, "position_ids": torch.tensor(positions)}
+        return {"attention_mask": additive(mask) if self.additive_mask else mask, "position_ids": torch.tensor(positions)}
 
 
 def make_collator(packing: bool, pad_token_id: int, keep_logits: bool = False, additive_mask: bool = False):
