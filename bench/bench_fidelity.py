@@ -78,8 +78,13 @@ def aims(report: dict) -> dict:
             "loss_drop_character": character_drop, "loss_drop_others": others_drop,
             "character_loss_falls_more": character_drop > others_drop,
             # issue 16: memory raises the character's share; paired, so that the noise of two shares is not read as it
-            "memory_raises_character": clf["memory_paired"]["difference"]["interval_95"][0] > 0
-            if "memory_paired" in clf else None}
+            "memory_raises_character": _raises(clf, "memory_paired"),
+            "memory_raises_character_base": _raises(clf, "memory_paired_base")}
+
+
+def _raises(clf: dict, key: str) -> bool | None:
+    """Met when the 95% interval of the paired difference lies above 0; None without memory."""
+    return clf[key]["difference"]["interval_95"][0] > 0 if key in clf else None
 
 
 def main() -> None:
@@ -95,7 +100,8 @@ def main() -> None:
           f"{'met' if a['classifier_at_least_twice_base'] else 'NOT met'}); loss drop Algernon "
           f"{a['loss_drop_character']:+.3f} vs others {a['loss_drop_others']:+.3f} "
           f"({'met' if a['character_loss_falls_more'] else 'NOT met'}); memory raises P(Algernon), 95% interval of "
-          f"the paired difference above 0: {_verdict(a['memory_raises_character'])}; train {result['train_seconds']:.0f} s, "
+          f"the paired difference above 0: with the LoRA {_verdict(a['memory_raises_character'])}, "
+          f"base model {_verdict(a['memory_raises_character_base'])}; train {result['train_seconds']:.0f} s, "
           f"eval {result['eval_seconds']:.0f} s; written to {path}")
 
 

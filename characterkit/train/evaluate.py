@@ -177,14 +177,17 @@ def summary(report: dict) -> str:
                      f"real lines {clf['reference']:.0%} (others' {clf.get('others_reference', 0):.0%}), "
                      f"{clf.get('replies', clf['contexts'])} replies"))
     if "lora_memory" in clf:
-        rows.append(("  + LoRA with memory", "", f"{clf['lora_memory']:.0%}", "its own lines recalled as in chat"))
-    if "memory_paired" in clf:
-        paired = clf["memory_paired"]
-        low, high = paired["difference"]["interval_95"]
-        rows.append(("  memory, paired", "", f"{paired['difference']['mean']:+.3f}",
-                     f"P(character) {paired['probability']['lora']:.3f} -> {paired['probability']['lora_memory']:.3f}, "
-                     f"95% [{low:+.3f}, {high:+.3f}]; {paired['only_with_memory']} replies his only with memory, "
-                     f"{paired['only_without']} only without"))
+        rows.append(("  + memory", f"{clf.get('base_memory', 0):.0%}", f"{clf['lora_memory']:.0%}",
+                     "its own lines recalled as in chat"))
+    for key, who, label in (("memory_paired", "lora", "LoRA"), ("memory_paired_base", "base", "base")):
+        if key in clf:
+            paired = clf[key]
+            low, high = paired["difference"]["interval_95"]
+            mean = f"{paired['difference']['mean']:+.3f}"
+            rows.append((f"  memory, paired, {label}", *((mean, "") if who == "base" else ("", mean)),
+                         f"P(character) {paired['probability'][who]:.3f} -> {paired['probability'][who + '_memory']:.3f}, "
+                         f"95% [{low:+.3f}, {high:+.3f}]; {paired['only_with_memory']} replies his only with memory, "
+                         f"{paired['only_without']} only without"))
     yn = general.get("yes_no", {})
     if "base" in yn:
         for key, label in (("accuracy", "yes/no accuracy"), ("bare_share", "bare yes/no")):

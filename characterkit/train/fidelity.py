@@ -93,18 +93,15 @@ def _classifier(source: SourceLines, character: str, held_out: list[Conversation
     reference = classifier.report([c.reply for c in held_out])
     mistaken = classifier.report([s.reply for s in others])
     with_memory = {}
-    if engine.memory is not None:  # the LoRA again, with the character's own lines recalled as in chat
-        remembered = [_generate(engine, conv, seeded, True, memory=True)
-                      for conv, seeded in progress(contexts, "replies, LoRA + memory")]
-        report = classifier.report(remembered)
-        without, remembering = classifier.probability(replies[True]), classifier.probability(remembered)
-        with_memory = {"lora_memory": report["share"],
-                       "lora_memory_details": {**report, "examples": remembered[:EXAMPLES]},
-                       # the same contexts and seeds with and without memory: P(character) per reply, paired
-                       "memory_paired": {"probability": {"lora": _mean(without), "lora_memory": _mean(remembering)},
-                                         "difference": paired_difference(without, remembering, settings.seed),
-                                         "only_with_memory": _flips(classifier, remembered, replies[True]),
-                                         "only_without": _flips(classifier, replies[True], remembered)}}
+    if engine.memory is not None:  # both again, with the character's own lines recalled as in chat
+        for use, who in ((True, "lora"), (False, "base")):  # the base pane recalls them too, by default
+            remembered = [_generate(engine, conv, seeded, use, memory=True)
+                          for conv, seeded in progress(contexts, f"replies, {'LoRA' if use else 'base'} + memory")]
+            report = classifier.report(remembered)
+            with_memory |= {f"{who}_memory": report["share"],
+                            f"{who}_memory_details": {**report, "examples": remembered[:EXAMPLES]},
+                            f"memory_paired{'' if use else '_base'}":
+                                _paired(classifier, replies[use], remembered, who, settings.seed)}
     return {"reference": reference["share"], "base": base["share"], "lora": lora["share"], **with_memory,
             "others_reference": mistaken["share"],
             "details": {"reference": reference, "others_reference": mistaken,
@@ -126,6 +123,15 @@ def _generate(engine: ChatEngine, conv: Conversation, generation: GenerationSett
     prompt, _ = engine.format.render(prompt_conv, tokenizer=engine.tokenizer)
     return engine.complete(prompt, engine.stop_strings(prompt_conv), generation, use_adapter=use_adapter,
                            conv=prompt_conv)
+
+
+def _paired(classifier: SpeakerClassifier, without: list[str], remembered: list[str], who: str, seed: int) -> dict:
+    """The same contexts and seeds without and with memory: P(character) per reply, paired."""
+    before, after = classifier.probability(without), classifier.probability(remembered)
+    return {"probability": {who: _mean(before), f"{who}_memory": _mean(after)},
+            "difference": paired_difference(before, after, seed),
+            "only_with_memory": _flips(classifier, remembered, without),
+            "only_without": _flips(classifier, without, remembered)}
 
 
 def _mean(values: list[float]) -> float:

@@ -34,14 +34,17 @@ def test_eval_json_has_fidelity_and_general_figures_in_range(prepared, home, cap
 
     report = json.loads((home / "loras" / "Mara" / "eval.json").read_text())
     fidelity, general = report["fidelity"], report["general"]
-    for who in ("reference", "base", "lora", "lora_memory"):  # prepare wrote memory.jsonl: eval uses it too
+    for who in ("reference", "base", "lora", "lora_memory", "base_memory"):  # prepare wrote memory.jsonl: eval uses it
         assert 0.0 <= fidelity["classifier"][who] <= 1.0
-    assert fidelity["classifier"]["lora_memory_details"]["n"] == 4 and "LoRA with memory" in out
-    paired = fidelity["classifier"]["memory_paired"]
-    assert paired["difference"]["n"] == 4 and "memory, paired" in out
-    low, high = paired["difference"]["interval_95"]
-    assert low <= paired["difference"]["mean"] <= high
-    assert paired["difference"]["mean"] == pytest.approx(paired["probability"]["lora_memory"] - paired["probability"]["lora"])
+    assert fidelity["classifier"]["lora_memory_details"]["n"] == 4 and "+ memory" in out
+    assert fidelity["classifier"]["base_memory_details"]["n"] == 4
+    for key, who in (("memory_paired", "lora"), ("memory_paired_base", "base")):
+        paired = fidelity["classifier"][key]
+        assert paired["difference"]["n"] == 4
+        low, high = paired["difference"]["interval_95"]
+        assert low <= paired["difference"]["mean"] <= high
+        assert paired["difference"]["mean"] == pytest.approx(paired["probability"][f"{who}_memory"] - paired["probability"][who])
+    assert "memory, paired, LoRA" in out and "memory, paired, base" in out
     assert fidelity["classifier"]["replies"] == 4 and fidelity["classifier"]["seed"] == 3
     assert fidelity["classifier"]["sampling"]["temperature"] == GenerationSettings().temperature  # as chat samples
     assert 0.0 <= fidelity["classifier"]["others_reference"] <= 1.0
