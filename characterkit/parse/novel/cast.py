@@ -117,6 +117,8 @@ class Cast:
         if title and len(words) > 1:
             gender = TITLES[title]
             owners = self._index.get(name_key(" ".join(words[1:])), [])
+            if not owners and len(words) > 2:  # 'Master Charles Bates': as 'Charles Bates' would be read
+                owners = self.resolve(" ".join(words[1:]))
             if not owners and len(words) == 2:  # 'Master Bates': the one listed with the family name Bates
                 owners = self._surnames.get(name_key(words[1]), [])
             owners = [c for c in owners if not gender or c.gender in ("", gender)]
@@ -278,6 +280,7 @@ def scan_cast(text: str, quotes=None, paragraphs=None) -> Cast:
     mentions = Counter(filter(None, (_clean_name(m.group(0), namelike) for m in re.finditer(NAME, narration))))
     forms = _candidate_forms(tags, mentions)
     genders = _pronoun_votes(narration, namelike, forms | _first_names(forms))  # first names: 'Charles ... he'
+    _add_given_name_votes(genders, forms | _first_names(forms))
     paragraph_texts = [" ".join(text[p.start:p.end].split()) for p in paragraphs]
     groups = _merge_forms(forms, tags, genders, lambda longer, shorter: _brothers(longer, shorter, paragraph_texts))
     groups, may_be = _link_misses(groups, genders, tags + mentions)
@@ -367,6 +370,33 @@ def _pronoun_votes(narration: str, namelike: set[str], forms: set[str]) -> dict[
             word = (pronoun.group(1) or pronoun.group(2)).lower()
             votes[form]["F" if word.startswith(("she", "her")) else "M"] += 1
     return votes
+
+
+# Votes a listed given name counts for its gender (data/given_names.yaml): 'Nancy' with one 'he'
+# after it stays a woman; seven he's against no she would still make her a man.
+NAME_PRIOR = 3
+
+
+def _add_given_name_votes(genders: dict[str, Counter], forms: set[str]) -> None:
+    """Add NAME_PRIOR votes to each untitled form whose first word is a listed given name."""
+    for form in forms:
+        words = strip_article(form).split()
+        gender = given_name_gender(words[0]) if words and not title_of(form) else ""
+        if gender:
+            genders[form][gender] += NAME_PRIOR
+
+
+def given_name_gender(word: str) -> str:
+    """'F' or 'M' for a given name in data/given_names.yaml, '' for any other word."""
+    if not _GIVEN_NAMES:
+        import yaml
+
+        table = yaml.safe_load((Path(__file__).resolve().parents[2] / "data" / "given_names.yaml").read_text(encoding="utf-8"))
+        _GIVEN_NAMES.update({name: gender for gender, names in table.items() for name in names})
+    return _GIVEN_NAMES.get(word, "")
+
+
+_GIVEN_NAMES: dict[str, str] = {}
 
 
 def _tokens(form: str) -> tuple[str, frozenset]:

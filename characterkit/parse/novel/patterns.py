@@ -31,6 +31,7 @@ cried greeted hailed accosted addressed informed told assured reminded advised i
 directed explained recounted related remonstrated expostulated exploded burst shrilled stormed
 fumed raged grumbled complained lamented bewailed sniffed snorted scoffed huffed puffed
 adding saying replying answering crying continuing exclaiming asking murmuring whispering
+calling muttering shouting observing remarking repeating
 """.split()
 SPEECH_PHRASES = ["went on", "broke in", "put in", "struck in", "chimed in", "cried out", "called out"]
 
@@ -64,19 +65,25 @@ PERSON_NOUNS = {
 _VERB = "(?:" + "|".join(sorted(SPEECH_PHRASES + SPEECH_VERBS, key=len, reverse=True)) + r")\b"
 _TITLE = r"(?:" + "|".join(sorted(TITLES, key=len, reverse=True)) + r")\.?"
 CAP_WORD = r"[A-Z][a-zA-Z]*(?:['’-][A-Za-z]+)*"
-# A proper name, optionally titled: "Mrs. Holloway", "Tobias", "Mr. Frank Churchill", "the Mock Turtle".
+# A proper name, optionally titled: "Mrs. Holloway", "Tobias", "Mr. Frank Churchill", "the Mock Turtle",
+# "Mr. E. W. B. Childers" (initials only after a title: "said I. Then" is no name).
 NAME = (
-    rf"(?:(?:the|poor|little|old|young|dear)\s+)?(?:(?i:{_TITLE})\s+)?{CAP_WORD}"
+    rf"(?:(?:the|poor|little|old|young|dear)\s+)?(?:(?i:{_TITLE})\s+(?:[A-Z]\.\s*){{0,3}})?{CAP_WORD}"
     rf"(?:(?:\s+|-)(?:(?:de|van|von|du|la|le|of)\s+)?{CAP_WORD}){{0,3}}"
 )
-# A description: `the old man`, `his wife`, `the gentleman in the white waistcoat`, `the barman`.
+# A description: `the old man`, `his wife`, `the gentleman in the white waistcoat`, `the barman`,
+# `the apothecary's deputy`.
 _PREPOSITION = r"(?:in|with|of|from|at|on|by|to|and|as|who|whose|which|that|for|but|or)\b"
 _DESCRIPTOR = (
-    rf"(?:the|his|her|my|their|our|your|this|that|a|an|one\s+of\s+the)\s+(?:(?!{_PREPOSITION})[a-z]+[\s-]+){{0,2}}(?!{_PREPOSITION})[a-z]+\b"
+    rf"(?:the|his|her|my|their|our|your|this|that|a|an|one\s+of\s+the)\s+(?:(?!{_PREPOSITION})[a-z]+(?:['’]s)?[\s-]+){{0,2}}(?!{_PREPOSITION})[a-z]+\b"
     rf"(?:\s+(?:in|with|of)\s+(?:the|a|an|his|her)\s+(?:(?!{_PREPOSITION})[a-z]+\s+)?[a-z]+\b)?"
 )
 _PRONOUN = r"(?:he|she|I)\b"
-_SUBJECT = rf"(?P<subject>{_PRONOUN}|{_DESCRIPTOR}|{NAME})"
+# Epithets before a name: `the gallant Mr. Elton`, `the good-hearted Mrs. John Knightley` (no person noun
+# among them: `the man Emma had met` is a description).
+_NOT_PERSON = "(?!(?:" + "|".join(PERSON_NOUNS) + r")\b)"
+_EPITHET_NAME = rf"(?:the|poor|dear)\s+(?:{_NOT_PERSON}[a-z][a-z-]*\s+){{1,2}}(?=(?i:{_TITLE})\s|[A-Z]){NAME}"
+_SUBJECT = rf"(?P<subject>{_PRONOUN}|{_EPITHET_NAME}|{_DESCRIPTOR}|{NAME})"
 _ADVERB = r"(?:[a-z]+ly\s+|again\s+|then\s+|at\s+last\s+|now\s+)?"
 
 # After the quote: `said Jo`, `said he`, `replied the old man`; or `Jo said`, `she cried`.
@@ -99,7 +106,7 @@ _POSSESSIVE_BEFORE = re.compile(rf"(?P<subject>{NAME})['’]s\s+(?:[a-z]+\s+)?{_
 # `At length Darcy spoke, and in a constrained manner said,` (the last subject before the verb).
 _CLAUSE_SUBJECT = re.compile(
     r"(?:^(?:[A-Z][a-z]+(?:\s+[a-z]+){0,3},\s+|(?:At\s+(?:length|last|once)|Then|Presently|Here|Now|Soon|Afterwards|Meanwhile|Suddenly|Again|Still|So)\s+)"
-    rf"|^|,\s+|\b(?:and|but|when|while|then|till|until|as|where|so|heard|hear|for)\s+){_SUBJECT}"
+    rf"|^|,\s+|\b(?:and|but|when|while|then|till|until|as|where|so|heard|hear|for|without)\s+){_SUBJECT}"
 )
 _LAST_CLAUSE = re.compile(rf"(?:^|{SENTENCE_END})((?:[^.!?]|(?<=\b(?:Mr|Dr|St))\.|(?<=\bMrs)\.)*)$")
 SPEECH_VERB = re.compile(rf"\b{_VERB}")
@@ -188,8 +195,8 @@ def _tag(subject: str, where: str) -> Tag | None:
         noun = description_head(subject).split()[-1]
         # a noun we do not know as a person ('the barman') may still be a name in a given cast
         return Tag("descriptor", subject, PERSON_NOUNS.get(noun, "?"), where)
-    if first.islower():
-        subject = subject.split(None, 1)[1]  # "poor Jo" -> "Jo"
+    if first.islower():  # "poor Jo" -> "Jo", "the gallant Mr. Elton" -> "Mr. Elton"
+        subject = " ".join(re.sub(r"^(?:[a-z][a-z-]*\s+)+", "", subject).split())
     words = strip_article(subject).split()
     while words and words[0] in _NOT_NAMES:  # 'Then Jo' -> 'Jo'; 'After' -> nobody
         words = words[1:]

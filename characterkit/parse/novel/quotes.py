@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from characterkit.parse.novel.patterns import SPEECH_VERB
+from characterkit.parse.novel.patterns import CAP_WORD, SPEECH_VERB, speech_tag
 
 DOUBLE = "double"
 SINGLE = "single"
@@ -210,7 +210,8 @@ def _join_pieces(text: str, pieces: list[_Piece], paragraphs: list[Paragraph]) -
         joins = previous is not None and (
             previous.runs_on and piece.paragraph == previous.paragraph + 1 and piece.start == paragraphs[piece.paragraph].start + 1
             or same_paragraph and not previous.runs_on and piece.start - previous.end <= MAX_JOIN_GAP
-            and not _second_speech_act(text[previous.end : piece.start])
+            and not _second_speech_act(text[previous.end : piece.start], text[previous.start : previous.end])
+            and not _tagged_twice(text[previous.end : piece.start], text[piece.end + 1 : piece.end + 101])
         )
         span = _trim(text, piece.start, piece.end)
         if span is None:  # an empty pair of marks ('""') or punctuation only
@@ -244,11 +245,33 @@ def join_pieces(pieces: list[str]) -> str:
     return out
 
 
-def _second_speech_act(gap: str) -> bool:
+# A subject right before a speech verb: `the Gryphon `, `his aunt `, `she `, `Fearenside ` (an adverb may follow).
+_SUBJECT_BEFORE = re.compile(rf"(?:\b(?:he|she|they|I)|\b{CAP_WORD}|\b(?:the|his|her|their|my|a|an)\s+(?:[a-z]+\s+){{0,2}}[a-z]+)\s+(?:[a-z]+ly\s+)?$")
+
+
+def _second_speech_act(gap: str, piece: str = "") -> bool:
     """`"I mean it," the Turtle replied. And the Gryphon added "Come..."`: a new sentence with its
-    own speech verb between two pieces starts another utterance (maybe another speaker's)."""
-    later = re.split(r"[.!?]\s+(?=[A-Z])", gap.strip(QUOTE_MARKS + " \n"), maxsplit=1)
-    return len(later) == 2 and bool(SPEECH_VERB.search(later[1]))
+    own speech verb between two pieces starts another utterance (maybe another speaker's).
+    So does narration that follows a piece ending its sentence (`"Sit down." Catherine was sorry,
+    and Isabella, who ..., said, "...`) when it ends by introducing the next piece."""
+    body = gap.strip(QUOTE_MARKS + " \n")
+    later = re.split(r"[.!?]\s+(?=[A-Z])", body, maxsplit=1)
+    if len(later) == 2 and SPEECH_VERB.search(later[1]):
+        return True
+    if re.search(r"[,:\u2014\u2013-]$", body) is None:  # the narration does not introduce the next piece
+        return False
+    verbs = list(SPEECH_VERB.finditer(body))
+    if len(verbs) >= 2 and _SUBJECT_BEFORE.search(body[: verbs[-1].start()]):  # `Alice replied, so eagerly that
+        return True  # the Gryphon said,`; not `said Jo, and then added,` (the second verb has no subject of its own)
+    closed = re.search(r"[.!?][\s_*)]*$", piece.rstrip(QUOTE_MARKS + " \n")) is not None
+    return closed and body[:1].isupper() and bool(SPEECH_VERB.search(body))
+
+
+def _tagged_twice(gap: str, after: str) -> bool:
+    """`"No," said Mr. Bumble. "Yes," said the matron.`: a tag that ends its sentence between the
+    pieces and another tag after the second: two utterances, each with its own tag."""
+    body = gap.strip(QUOTE_MARKS + " \n")
+    return bool(re.search(r"[.!?]$", body)) and SPEECH_VERB.search(body) is not None and speech_tag(after) is not None
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:

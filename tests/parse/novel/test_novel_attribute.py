@@ -26,6 +26,18 @@ def test_speech_verb_with_a_name_or_title():
                                 ("Mr. Finch", "explicit"), ("Tobias", "explicit"), ("Mr. Finch", "explicit")]
 
 
+def test_tags_with_epithets_initials_possessive_descriptions_and_gerunds():
+    cast = Cast([*CAST, Character("Mr. J. P. Lorne", [], "M"), Character("The Miller's Boy", [], "M")])
+    text = ('"Sit," said the gallant Mr. Finch.\n\n'
+            '"Go," cried the good-hearted Mara Holloway.\n\n'
+            '"Hush," said Mr. J. P. Lorne.\n\n'
+            '"Flour!" said the miller\'s boy.\n\n'
+            'Nobody ever left without Tobias\'s shaking hands, and saying,\n\n"Come again."\n')
+    assert attributed(text, cast) == [("Mr. Finch", "explicit"), ("Mara", "explicit"), ("Mr. J. P. Lorne", "explicit"),
+                                      ("The Miller's Boy", "described"), ("Tobias", "explicit")]
+    assert attributed('"Stay," said the man Mara had met.\n', cast)[0][1] != "explicit"  # a description, not Mara
+
+
 def test_the_speaker_introduced_in_the_paragraph_before():
     text = 'Tobias put down his cup, and in a low voice said,\n\n"We leave tonight."\n'
     assert attributed(text) == [("Tobias", "explicit")]

@@ -207,6 +207,25 @@ def test_a_title_and_a_family_name_finds_the_one_listed_with_it():
     assert thorpes.get("Miss Thorpe") is None  # the daughter is not her mother, who is listed only as Mrs.
 
 
+def test_a_title_and_a_full_name_finds_whom_the_name_alone_would():
+    ned = Character("Ned Archer", ["Ned", "Archer"], "M")
+    cast = Cast([ned, Character("Rosa Vane", [], "F")])
+    assert cast.get("Master Edward Archer") is ned  # 'Edward Archer' finds him by the family name
+    assert cast.get("Miss Edward Archer") is None  # the title's gender still rules him out
+
+
+def test_a_listed_given_name_outweighs_a_stray_pronoun():
+    """A "he" after Margaret (it is Quill who bows) does not make her a man, though one decides an
+    unlisted name; seven against the list still win."""
+    def gender_of(opening: str, who: str) -> str:
+        speeches = "".join(f'"{w}," said {who}.\n\n"{w}?" said Quill.\n\n' for w in ("Tea", "Cake", "Jam"))
+        return names(scan_cast(opening + "\n\n" + speeches))[who].gender
+
+    assert gender_of("Margaret came in, and he bowed to her.", "Margaret") == "F"
+    assert gender_of("Wren came in, and he bowed to her.", "Wren") == "M"  # not a listed name: the pronoun decides
+    assert gender_of("Margaret came in, and he bowed. " * 7, "Margaret") == "M"
+
+
 def test_a_lone_word_entry_joins_the_fuller_entry_it_names():
     james = Character("Mr. James Harthouse", ["James Harthouse"], "M")
     josiah = Character("Josiah Bounderby", ["Mr. Bounderby", "Josiah"], "M")

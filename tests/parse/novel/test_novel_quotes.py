@@ -64,6 +64,22 @@ def test_a_second_speech_verb_in_the_paragraph_starts_another_utterance():
     assert pieces(same) == [["I know,", "I always knew."]]
 
 
+def test_narration_with_two_speech_verbs_or_after_a_finished_sentence_starts_another_utterance():
+    two_verbs = '"It is late," Tom answered, so sharply that his aunt cried, "Then go to bed!"\n'
+    assert pieces(two_verbs) == [["It is late,"], ["Then go to bed!"]]
+    new_sentence = '"Sit down." Rose was hurt, and her cousin, who saw it, said gently, "I meant no harm."\n'
+    assert pieces(new_sentence) == [["Sit down."], ["I meant no harm."]]
+    one_tag = '"I know," said Jo, and then added, "I always knew."\n'  # one speech act: one utterance
+    assert pieces(one_tag) == [["I know,", "I always knew."]]
+
+
+def test_a_tag_ending_its_sentence_and_another_after_the_second_piece_are_two_utterances():
+    text = '"No," said the clerk. "Yes," said the porter.\n'
+    assert pieces(text) == [["No,"], ["Yes,"]]
+    kept = '"No," said the clerk. "Not today."\n'  # the second piece has no tag of its own: one utterance
+    assert pieces(kept) == [["No,", "Not today."]]
+
+
 def test_far_apart_pieces_of_one_paragraph_are_separate_utterances():
     gap = "They walked on. " * 30
     text = f'"Yes," said Jo. {gap}"No," said Meg.\n'
