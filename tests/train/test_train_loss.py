@@ -118,3 +118,24 @@ def test_the_trainer_projects_only_the_trained_positions(home, dataset):
     loss, outputs = trainer.compute_loss(trainer.model, dict(batch), return_outputs=True)
     assert outputs.logits.shape == (trained, trainer.model.config.vocab_size)
     assert 0 < loss.item() < 20
+
+
+@pytest.mark.parametrize("dtype", ["bfloat16", "float32"])
+def test_summed_cross_entropy_is_torch_s_in_value_and_gradient(dtype):
+    """Chunked over rows (more rows than one chunk, a last chunk part full), in the logits' dtype."""
+    import torch
+
+    from characterkit.train.loss import CHUNK_ROWS, SummedCrossEntropy
+
+    generator = torch.Generator().manual_seed(0)
+    rows = 2 * CHUNK_ROWS + 5
+    start = (torch.randn(rows, 300, generator=generator) * 4).to(getattr(torch, dtype))
+    targets = torch.randint(0, 300, (rows,), generator=generator)
+    ours, theirs = start.clone().requires_grad_(), start.clone().requires_grad_()
+    loss = SummedCrossEntropy.apply(ours, targets)
+    expected = torch.nn.functional.cross_entropy(theirs.float(), targets, reduction="sum")
+    (loss / 7).backward()
+    (expected / 7).backward()
+    assert loss.item() == pytest.approx(expected.item(), rel=1e-5)
+    assert ours.grad.dtype == ours.dtype and torch.equal(ours, theirs)  # the logits were not changed in place
+    assert torch.allclose(ours.grad.float(), theirs.grad.float(), atol=1e-6 if dtype == "float32" else 1e-3)
