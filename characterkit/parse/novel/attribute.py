@@ -14,7 +14,8 @@ The rules (the `rule` of each quote in `characterkit quotes --jsonl`), strongest
                    or for a description (`the old man said`, `cried his wife`).
 - explicit-shared: a name two characters share, chosen by who is in the scene.
 - narration:       no speech tag, but the paragraph's narration has a character as subject
-                   (`Elizabeth coloured. "..."`).
+                   (`Elizabeth coloured. "..."`), or a he / she resolved in the scene as a
+                   pronoun tag is (`She laughed. "..."`).
 - same-paragraph:  a second quote in the paragraph of a decided one: the same speaker.
 - addressed:       the previous quote called someone by name (`"Tell me, Mara, ..."`): Mara answers.
 - turn-taking:     in an exchange, speakers alternate A, B, A, B: filled from the nearest decided
@@ -33,7 +34,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from characterkit.parse.novel.cast import Cast, Character
-from characterkit.parse.novel.patterns import (NAME, NARRATOR, SENTENCE_END, addressed_in_narration, Tag, description_head, narrator_name, quote_tag,
+from characterkit.parse.novel.patterns import (NAME, NARRATOR, PRONOUNS, SENTENCE_END, addressed_in_narration, Tag, description_head, narrator_name, quote_tag,
                                               vocative_names)
 from characterkit.parse.novel.quotes import Around, Paragraph, Quote, narration_around
 
@@ -199,7 +200,22 @@ def _local_evidence(quote: Quote, around: Around, tag: Tag | None, cast: Cast, n
     subject = _narration_subject(around, cast)
     if subject is not None:
         return _set(e, subject, "narration")
+    pronoun = _narration_pronoun(around)
+    if pronoun is not None:  # 'She laughed. "..."': the scene says who she is
+        e.pending = Tag("pronoun", pronoun, PRONOUNS[pronoun], "narration")
     return e
+
+
+_PRONOUN_SUBJECT = re.compile(rf"(?:^|{SENTENCE_END}|;\s+)(?P<pronoun>He|She|he|she)\s+(?:had\s+|was\s+|[a-z]+ly\s+)?[a-z]+(?:ed|s)?\b")
+
+
+def _narration_pronoun(around: Around) -> str | None:
+    """'he' or 'she' when a sentence of the narration in the quote's paragraph has it as subject."""
+    for narration in (around.before, around.after):
+        found = [m.group("pronoun").lower() for m in _PRONOUN_SUBJECT.finditer(narration)]
+        if found:
+            return found[-1] if narration is around.before else found[0]
+    return None
 
 
 def _described(phrase: str, gender: str, cast: Cast) -> Character | None:
@@ -431,7 +447,8 @@ def _resolve_tag(e: _Evidence, state: _SceneState, narrator, new_turn: bool) -> 
     mentioned = [c for c in state.mentioned[:6] if fits(c)]
     for pool, found in zip(("fresh", "called", "speaker", "mentioned"), (fresh, called, speakers, mentioned)):
         if found:
-            rule = "explicit-shared" if e.options else "anaphoric" if found is fresh and len(found) == 1 else "anaphoric-guess"
+            rule = ("explicit-shared" if e.options else "narration" if tag.where == "narration"
+                    else "anaphoric" if found is fresh and len(found) == 1 else "anaphoric-guess")
             resolved.detail = f"{tag.kind}-{pool}-{min(len(found), 3)}"
             return _set(resolved, found[0], rule)
     return resolved

@@ -123,6 +123,16 @@ def test_narration_in_the_paragraph_names_the_speaker():
     assert attributed(text)[1] == ("Mara", "narration")
 
 
+def test_a_pronoun_subject_in_the_paragraph_names_the_speaker_of_that_gender():
+    """Three in the scene, so alternation would give the third quote to Tobias: the narration's 'She'
+    picks the one woman who has spoken."""
+    text = ('"Is the lamp lit?" said Mara.\n\n'
+            '"Since six," said Tobias.\n\n'
+            '"Good," said Mr. Finch.\n\n'
+            'She turned the wick down. "It smokes."\n')
+    assert attributed(text)[-1] == ("Mara", "narration")
+
+
 def test_a_vocative_names_the_addressee_not_the_speaker():
     text = ('"Sit," said Mrs. Holloway.\n\n'
             '"Tell me, Mara, where is Tobias?"\n\n'
