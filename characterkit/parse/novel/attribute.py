@@ -335,8 +335,9 @@ def _forward(turns, text, quotes, final, cast, narrator) -> list[_Guess]:
     guesses: list[_Guess] = []
     previous_end = _scene_opening(text, quotes, turns[0][0])
     for t, turn in enumerate(turns):
-        state.fresh = _names_in(text[previous_end : quotes[turn[0]].start], cast)
-        state.named(state.fresh)
+        narration = text[previous_end : quotes[turn[0]].start]
+        state.named(_names_in(narration, cast))
+        state.fresh = _names_in(narration, cast, subjects=True)
         previous_end = quotes[turn[-1]].end
         for i in turn:
             if final[i].pending is not None:
@@ -422,8 +423,16 @@ def _addressees(turn, final) -> list:
     return [c for i in turn for c in final[i].addressees]
 
 
-def _names_in(narration: str, cast: Cast) -> list[Character]:
-    return [c for c in (cast.get(m.group(0)) for m in re.finditer(NAME, narration)) if c is not None]
+# A name after one of these is someone spoken to or of (`wrote to Colonel Adye`), seldom the he or she
+# of the speech that follows.
+_OBJECT_BEFORE = re.compile(r"\b(?:to|at|with|of|for|from|by|towards|toward|upon|on|into|about|after|behind|beside)\s+$")
+
+
+def _names_in(narration: str, cast: Cast, subjects: bool = False) -> list[Character]:
+    """The cast members the narration names, in order; with `subjects`, not those after a preposition."""
+    return [c for c in (cast.get(m.group(0)) for m in re.finditer(NAME, narration)
+                        if not (subjects and _OBJECT_BEFORE.search(narration[max(0, m.start() - 12) : m.start()])))
+            if c is not None]
 
 
 def _resolve_tag(e: _Evidence, state: _SceneState, narrator, new_turn: bool) -> _Evidence:

@@ -133,6 +133,11 @@ def test_a_pronoun_subject_in_the_paragraph_names_the_speaker_of_that_gender():
     assert attributed(text)[-1] == ("Mara", "narration")
 
 
+def test_a_name_after_a_preposition_is_not_the_pronoun_of_the_next_tag():
+    text = 'Mr. Finch handed the letter to Tobias. "Read it," he said.\n'
+    assert attributed(text) == [("Mr. Finch", "anaphoric")]
+
+
 def test_a_vocative_names_the_addressee_not_the_speaker():
     text = ('"Sit," said Mrs. Holloway.\n\n'
             '"Tell me, Mara, where is Tobias?"\n\n'
