@@ -283,6 +283,7 @@ class _SceneState:
     mentioned: list = field(default_factory=list)
     fresh: list = field(default_factory=list)  # named since the previous turn, in text order
     called: list = field(default_factory=list)  # called by name in the previous turn
+    earlier: list = field(default_factory=list)  # named in the narration before the scene opening, latest first
 
     def spoke(self, who) -> None:
         if who is not None:
@@ -334,6 +335,7 @@ def _forward(turns, text, quotes, final, cast, narrator) -> list[_Guess]:
     state = _SceneState()
     guesses: list[_Guess] = []
     previous_end = _scene_opening(text, quotes, turns[0][0])
+    state.earlier = _unique(list(reversed(_names_in(text[max(0, previous_end - EARLIER) : previous_end], cast, subjects=True))))
     for t, turn in enumerate(turns):
         narration = text[previous_end : quotes[turn[0]].start]
         state.named(_names_in(narration, cast))
@@ -359,6 +361,9 @@ def _forward(turns, text, quotes, final, cast, narrator) -> list[_Guess]:
 # How far back the narration that opens a scene is read for who is there ('Elinor and her
 # mother sat by the fire. "..." said she'): the people it names are the scene's first candidates.
 SCENE_OPENING = 800
+# A pronoun nobody in the scene fits ('"...," said he.' opening a chapter's talk) is tried on the
+# people named this far before the scene opening, the latest first.
+EARLIER = 3000
 _HEADING_WORD = re.compile(r"\n\s*(?:CHAPTER|Chapter|BOOK|Book|PART|Part|STAVE)\b[^\n]*\n")
 
 
@@ -454,7 +459,8 @@ def _resolve_tag(e: _Evidence, state: _SceneState, narrator, new_turn: bool) -> 
     if new_turn and len(speakers) > 1 and speakers[0] is state.speakers[0]:
         speakers = speakers[1:]  # a new paragraph is a new speaker, as a rule
     mentioned = [c for c in state.mentioned[:6] if fits(c)]
-    for pool, found in zip(("fresh", "called", "speaker", "mentioned"), (fresh, called, speakers, mentioned)):
+    earlier = [c for c in state.earlier if fits(c)] if not (fresh or called or speakers or mentioned) else []
+    for pool, found in zip(("fresh", "called", "speaker", "mentioned", "earlier"), (fresh, called, speakers, mentioned, earlier)):
         if found:
             rule = ("explicit-shared" if e.options else "narration" if tag.where == "narration"
                     else "anaphoric" if found is fresh and len(found) == 1 else "anaphoric-guess")

@@ -138,6 +138,12 @@ def test_a_name_after_a_preposition_is_not_the_pronoun_of_the_next_tag():
     assert attributed(text) == [("Mr. Finch", "anaphoric")]
 
 
+def test_a_pronoun_no_one_in_the_scene_fits_goes_to_who_was_named_before_it():
+    filler = "The tide was low and the boats lay on their sides in the mud. " * 16  # past the scene opening
+    text = f'Mr. Finch came down to the harbour. {filler}\n\n"A fine night," said he.\n'
+    assert attributed(text) == [("Mr. Finch", "anaphoric-guess")]
+
+
 def test_a_vocative_names_the_addressee_not_the_speaker():
     text = ('"Sit," said Mrs. Holloway.\n\n'
             '"Tell me, Mara, where is Tobias?"\n\n'
