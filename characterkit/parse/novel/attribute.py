@@ -209,9 +209,14 @@ def _local_evidence(quote: Quote, around: Around, tag: Tag | None, cast: Cast, n
 _PRONOUN_SUBJECT = re.compile(rf"(?:^|{SENTENCE_END}|;\s+)(?P<pronoun>He|She|he|she)\s+(?:had\s+|was\s+|[a-z]+ly\s+)?[a-z]+(?:ed|s)?\b")
 
 
+_ANY_PRONOUN = re.compile(r"\b[HhSs]h?e\b")
+
+
 def _narration_pronoun(around: Around) -> str | None:
     """'he' or 'she' when a sentence of the narration in the quote's paragraph has it as subject."""
     for narration in (around.before, around.after):
+        if not _ANY_PRONOUN.search(narration):  # the cheap test first: _PRONOUN_SUBJECT's sentence end is slow
+            continue
         found = [m.group("pronoun").lower() for m in _PRONOUN_SUBJECT.finditer(narration)]
         if found:
             return found[-1] if narration is around.before else found[0]
@@ -283,7 +288,15 @@ class _SceneState:
     mentioned: list = field(default_factory=list)
     fresh: list = field(default_factory=list)  # named since the previous turn, in text order
     called: list = field(default_factory=list)  # called by name in the previous turn
-    earlier: list = field(default_factory=list)  # named in the narration before the scene opening, latest first
+    before_opening: str = ""  # the narration before the scene opening (EARLIER characters)
+    cast: Cast | None = None
+    _earlier: list | None = None
+
+    def earlier(self) -> list:
+        """Who the narration before the scene opening names, latest first (read when first asked)."""
+        if self._earlier is None:
+            self._earlier = _unique([c for c, subject in reversed(_named_in(self.before_opening, self.cast)) if subject])
+        return self._earlier
 
     def spoke(self, who) -> None:
         if who is not None:
@@ -332,14 +345,13 @@ class _Guess:
 
 def _forward(turns, text, quotes, final, cast, narrator) -> list[_Guess]:
     """Resolve pronoun tags against the scene so far, then guess the rest by alternation."""
-    state = _SceneState()
     guesses: list[_Guess] = []
     previous_end = _scene_opening(text, quotes, turns[0][0])
-    state.earlier = _unique(list(reversed(_names_in(text[max(0, previous_end - EARLIER) : previous_end], cast, subjects=True))))
+    state = _SceneState(before_opening=text[max(0, previous_end - EARLIER) : previous_end], cast=cast)
     for t, turn in enumerate(turns):
-        narration = text[previous_end : quotes[turn[0]].start]
-        state.named(_names_in(narration, cast))
-        state.fresh = _names_in(narration, cast, subjects=True)
+        named = _named_in(text[previous_end : quotes[turn[0]].start], cast)
+        state.named([c for c, _ in named])
+        state.fresh = [c for c, subject in named if subject]
         previous_end = quotes[turn[-1]].end
         for i in turn:
             if final[i].pending is not None:
@@ -433,11 +445,16 @@ def _addressees(turn, final) -> list:
 _OBJECT_BEFORE = re.compile(r"\b(?:to|at|with|of|for|from|by|towards|toward|upon|on|into|about|after|behind|beside)\s+$")
 
 
-def _names_in(narration: str, cast: Cast, subjects: bool = False) -> list[Character]:
-    """The cast members the narration names, in order; with `subjects`, not those after a preposition."""
-    return [c for c in (cast.get(m.group(0)) for m in re.finditer(NAME, narration)
-                        if not (subjects and _OBJECT_BEFORE.search(narration[max(0, m.start() - 12) : m.start()])))
-            if c is not None]
+def _named_in(narration: str, cast: Cast) -> list[tuple[Character, bool]]:
+    """The cast members the narration names, in order, each with whether it may be a subject (is
+    not right after a preposition)."""
+    found = []
+    for m in re.finditer(NAME, narration):
+        character = cast.get(m.group(0))
+        if character is not None:
+            found.append((character, not _OBJECT_BEFORE.search(narration[max(0, m.start() - 12) : m.start()])))
+    return found
+
 
 
 def _resolve_tag(e: _Evidence, state: _SceneState, narrator, new_turn: bool) -> _Evidence:
@@ -459,7 +476,7 @@ def _resolve_tag(e: _Evidence, state: _SceneState, narrator, new_turn: bool) -> 
     if new_turn and len(speakers) > 1 and speakers[0] is state.speakers[0]:
         speakers = speakers[1:]  # a new paragraph is a new speaker, as a rule
     mentioned = [c for c in state.mentioned[:6] if fits(c)]
-    earlier = [c for c in state.earlier if fits(c)] if not (fresh or called or speakers or mentioned) else []
+    earlier = [c for c in state.earlier() if fits(c)] if not (fresh or called or speakers or mentioned) else []
     for pool, found in zip(("fresh", "called", "speaker", "mentioned", "earlier"), (fresh, called, speakers, mentioned, earlier)):
         if found:
             rule = ("explicit-shared" if e.options else "narration" if tag.where == "narration"
