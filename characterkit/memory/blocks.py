@@ -98,4 +98,4 @@ def additive(mask):
     """A boolean mask as the floats attention code that adds the mask to its scores wants (eager)."""
     import torch
 
-    return torch.zeros(mask.shape).masked_fill(~mask, torch.finfo(torch.float32).min)
+    return torch.zeros(mask.shape, device=mask.device).masked_fill(~mask, torch.finfo(torch.float32).min)

@@ -47,12 +47,11 @@ def plain_attention(module, query, key, value, attention_mask, scaling=None, dro
     with torch.autocast(device, enabled=False):
         q = query.to(dtype).reshape(batch * kv_heads, groups * q_len, dim)
         keys = key.to(dtype).reshape(batch * kv_heads, kv_len, dim).transpose(-1, -2)
+        bias = _BIAS.get(attention_mask, (batch, kv_heads, groups, q_len, kv_len), dtype, query.device)
         if kwargs.get("softcap"):  # Gemma 2's soft-capped scores: the cap comes before the mask
-            scores = torch.tanh(torch.bmm(q, keys) * (scale / kwargs["softcap"])) * kwargs["softcap"]
-            scores = scores + _BIAS.get(attention_mask, (batch, kv_heads, groups, q_len, kv_len), dtype, query.device)
+            scores = torch.tanh(torch.bmm(q, keys) * (scale / kwargs["softcap"])) * kwargs["softcap"] + bias
         else:  # the mask enters as the matmul's starting value: no pass of its own forward or backward
-            scores = torch.baddbmm(_BIAS.get(attention_mask, (batch, kv_heads, groups, q_len, kv_len), dtype,
-                                             query.device), q, keys, alpha=scale)
+            scores = torch.baddbmm(bias, q, keys, alpha=scale)
         weights = scores.softmax(dim=-1)
         if dropout and module.training:
             weights = torch.nn.functional.dropout(weights, p=dropout)
@@ -76,6 +75,8 @@ class _AdditiveBias:
     def get(self, mask, shape: tuple, dtype, device):
         import torch
 
+        from characterkit.memory.blocks import additive
+
         key = (mask, shape, dtype, device)
         if self.key is not None and self.key[0] is mask and self.key[1:] == key[1:]:
             return self.bias
@@ -83,9 +84,8 @@ class _AdditiveBias:
         if mask is None:  # transformers leaves out a mask that is only causal
             mask = torch.ones(q_len, kv_len, dtype=torch.bool, device=device).tril(kv_len - q_len)
         if mask.dtype == torch.bool:
-            bias = torch.zeros(mask.shape, dtype=dtype, device=device).masked_fill_(~mask, torch.finfo(dtype).min)
-        else:  # an additive float mask (memory blocks)
-            bias = mask.to(dtype).clamp(min=torch.finfo(dtype).min)
+            mask = additive(mask)
+        bias = mask.to(dtype).clamp(min=torch.finfo(dtype).min)  # fp32's lowest rounds to -inf in bf16
         bias = bias.view(-1, 1, 1, q_len, kv_len).expand(batch, kv_heads, groups, q_len, kv_len)
         self.key, self.bias = key, bias.reshape(batch * kv_heads, groups * q_len, kv_len)
         return self.bias

@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from characterkit.parse.novel.cast import Cast, Character
 from characterkit.parse.novel.patterns import (NAME, NARRATOR, PRONOUNS, SENTENCE_END, addressed_in_narration, Tag, description_head, narrator_name, quote_tag,
@@ -214,13 +215,8 @@ _ANY_PRONOUN = re.compile(r"\b[HhSs]h?e\b")
 
 def _narration_pronoun(around: Around) -> str | None:
     """'he' or 'she' when a sentence of the narration in the quote's paragraph has it as subject."""
-    for narration in (around.before, around.after):
-        if not _ANY_PRONOUN.search(narration):  # the cheap test first: _PRONOUN_SUBJECT's sentence end is slow
-            continue
-        found = [m.group("pronoun").lower() for m in _PRONOUN_SUBJECT.finditer(narration)]
-        if found:
-            return found[-1] if narration is around.before else found[0]
-    return None
+    return _nearest_subject(around, lambda narration: [  # the cheap test first: _PRONOUN_SUBJECT's sentence end is slow
+        m.group("pronoun").lower() for m in _PRONOUN_SUBJECT.finditer(narration)] if _ANY_PRONOUN.search(narration) else [])
 
 
 def _described(phrase: str, gender: str, cast: Cast) -> Character | None:
@@ -247,9 +243,15 @@ def _set(e: _Evidence, who, rule: str) -> _Evidence:
 
 def _narration_subject(around: Around, cast: Cast) -> Character | None:
     """The character that narration in the quote's paragraph makes the subject of a sentence."""
+    return _nearest_subject(around, lambda narration: [
+        c for c in (cast.get(m.group("name")) for m in _SUBJECT_START.finditer(narration)) if c is not None])
+
+
+def _nearest_subject(around: Around, subjects):
+    """The subject nearest the quote: the last that `subjects(narration)` finds before it in its
+    paragraph, else the first after it; None when neither side has one."""
     for narration in (around.before, around.after):
-        found = [cast.get(m.group("name")) for m in _SUBJECT_START.finditer(narration)]
-        found = [c for c in found if c is not None]
+        found = subjects(narration)
         if found:
             return found[-1] if narration is around.before else found[0]
     return None
@@ -290,13 +292,11 @@ class _SceneState:
     called: list = field(default_factory=list)  # called by name in the previous turn
     before_opening: str = ""  # the narration before the scene opening (EARLIER characters)
     cast: Cast | None = None
-    _earlier: list | None = None
 
+    @cached_property
     def earlier(self) -> list:
         """Who the narration before the scene opening names, latest first (read when first asked)."""
-        if self._earlier is None:
-            self._earlier = _unique([c for c, subject in reversed(_named_in(self.before_opening, self.cast)) if subject])
-        return self._earlier
+        return _unique([c for c, subject in reversed(_named_in(self.before_opening, self.cast)) if subject])
 
     def spoke(self, who) -> None:
         if who is not None:
@@ -476,7 +476,7 @@ def _resolve_tag(e: _Evidence, state: _SceneState, narrator, new_turn: bool) -> 
     if new_turn and len(speakers) > 1 and speakers[0] is state.speakers[0]:
         speakers = speakers[1:]  # a new paragraph is a new speaker, as a rule
     mentioned = [c for c in state.mentioned[:6] if fits(c)]
-    earlier = [c for c in state.earlier() if fits(c)] if not (fresh or called or speakers or mentioned) else []
+    earlier = [c for c in state.earlier if fits(c)] if not (fresh or called or speakers or mentioned) else []
     for pool, found in zip(("fresh", "called", "speaker", "mentioned", "earlier"), (fresh, called, speakers, mentioned, earlier)):
         if found:
             rule = ("explicit-shared" if e.options else "narration" if tag.where == "narration"

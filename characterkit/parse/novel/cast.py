@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from characterkit.errors import UserError, closest
@@ -279,8 +280,9 @@ def scan_cast(text: str, quotes=None, paragraphs=None) -> Cast:
                 tags[name] += 1
     mentions = Counter(filter(None, (_clean_name(m.group(0), namelike) for m in re.finditer(NAME, narration))))
     forms = _candidate_forms(tags, mentions)
-    genders = _pronoun_votes(narration, namelike, forms | _first_names(forms))  # first names: 'Charles ... he'
-    _add_given_name_votes(genders, forms | _first_names(forms))
+    voted = forms | _first_names(forms)  # first names too: 'Charles ... he'
+    genders = _pronoun_votes(narration, namelike, voted)
+    _add_given_name_votes(genders, voted)
     paragraph_texts = [" ".join(text[p.start:p.end].split()) for p in paragraphs]
     groups = _merge_forms(forms, tags, genders, lambda longer, shorter: _brothers(longer, shorter, paragraph_texts))
     groups, may_be = _link_misses(groups, genders, tags + mentions)
@@ -388,15 +390,15 @@ def _add_given_name_votes(genders: dict[str, Counter], forms: set[str]) -> None:
 
 def given_name_gender(word: str) -> str:
     """'F' or 'M' for a given name in data/given_names.yaml, '' for any other word."""
-    if not _GIVEN_NAMES:
-        import yaml
-
-        table = yaml.safe_load((Path(__file__).resolve().parents[2] / "data" / "given_names.yaml").read_text(encoding="utf-8"))
-        _GIVEN_NAMES.update({name: gender for gender, names in table.items() for name in names})
-    return _GIVEN_NAMES.get(word, "")
+    return _given_names().get(word, "")
 
 
-_GIVEN_NAMES: dict[str, str] = {}
+@lru_cache(maxsize=1)
+def _given_names() -> dict[str, str]:
+    import yaml
+
+    table = yaml.safe_load((Path(__file__).resolve().parents[2] / "data" / "given_names.yaml").read_text(encoding="utf-8"))
+    return {name: gender for gender, names in table.items() for name in names}
 
 
 def _tokens(form: str) -> tuple[str, frozenset]:
