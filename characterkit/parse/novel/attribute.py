@@ -110,7 +110,7 @@ def attribute(text: str, quotes: list[Quote], paragraphs: list[Paragraph], cast:
     first = _attribute_all(text, quotes, paragraphs, arounds, tags, cast, narrator, {})
     epithets = learn_epithets(tags, first)
     final = _attribute_all(text, quotes, paragraphs, arounds, tags, cast, narrator, epithets) if epithets else first
-    return [_public(e) for e in final]
+    return _mark_leads([_public(e) for e in final])
 
 
 def _attribute_all(text, quotes, paragraphs, arounds, tags, cast, narrator, epithets) -> list[_Evidence]:
@@ -138,6 +138,24 @@ def learn_epithets(tags: list, evidence: list[_Evidence]) -> dict[str, Character
         if total >= EPITHET_MIN and n >= EPITHET_SHARE * total:
             epithets[key] = who
     return epithets
+
+
+# A guess is right more often when it lands on someone who speaks a lot (the prior that a line is
+# theirs): so every rule but explicit carries, in its calibration key, whether the speaker has at
+# least LEAD_SHARE of the book's explicit tags ('lead') or not ('minor'). Measured on PDNC with the
+# table fitted leave-one-novel-out, target lines kept at the default cut-off: cast given
+# 0.982 -> 0.980 precision at coverage 0.456 -> 0.497, discovered 0.980 -> 0.975 at 0.418 -> 0.498.
+LEAD_SHARE = 0.2
+
+
+def _mark_leads(attributions: list[Attribution]) -> list[Attribution]:
+    explicit = Counter(a.speaker for a in attributions if a.rule == "explicit" and a.speaker)
+    least = LEAD_SHARE * sum(explicit.values())
+    for a in attributions:
+        if a.speaker and a.rule != "explicit":
+            mark = "lead" if explicit[a.speaker] and explicit[a.speaker] >= least else "minor"
+            a.detail = f"{a.detail}-{mark}" if a.detail else mark
+    return attributions
 
 
 def _epithet_key(phrase: str) -> str:

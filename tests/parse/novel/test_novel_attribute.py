@@ -201,3 +201,25 @@ def test_confidence_orders_the_rules():
     spoken, _ = analyse(text, CAST)
     assert spoken[0].confidence > spoken[2].confidence > 0
     assert all(0.0 <= s.confidence <= 1.0 for s in spoken)
+
+
+def test_guesses_carry_whether_they_land_on_a_lead_speaker():
+    """A guess's calibration key says if its speaker has at least a fifth of the explicit tags."""
+    from characterkit.parse.novel.attribute import attribute
+    from characterkit.parse.novel.quotes import find_quotes, split_paragraphs
+
+    text = ('"Is the coach ready?" asked Tobias.\n\n'
+            '"Not yet," said Mara.\n\n'
+            '"Then we wait."\n\n'
+            '"We wait," said Mara.\n\n'
+            '"How long?" said Mara.\n\n'
+            '"An hour," said Mara.\n\n'
+            '"An hour!"\n\n'
+            '"Or two," said Mara.\n\n'
+            '"So long?" said Mara.\n\n'
+            'Mara smiled. "Yes."\n')
+    paragraphs = split_paragraphs(text)
+    found = attribute(text, find_quotes(text, paragraphs), paragraphs, CAST)
+    by_rule = {(a.speaker, a.rule, a.detail.rsplit("-", 1)[-1]) for a in found if a.rule != "explicit"}
+    assert by_rule == {("Tobias", "turn-taking", "minor"), ("Mara", "narration", "lead")}  # Tobias: 1 of 7 tags
+    assert all(not a.detail.endswith(("lead", "minor")) for a in found if a.rule == "explicit")
