@@ -168,8 +168,10 @@ def build_trainer(plan: RunPlan):
     model = add_lora(model, plan.targets, s.rank, s.alpha, s.dropout, s.lora_layers)
     if not torch.cuda.is_available():  # torch's CPU dropout mask is slow to draw (train/dropout.py)
         from characterkit.train.dropout import use_fast_lora_dropout
+        from characterkit.train.hardware import keep_freed_memory
 
         use_fast_lora_dropout(model)
+        keep_freed_memory()  # each step's activations reuse the last one's pages (hardware.KEEP_FREED)
     if plan.precision.name == "bf16-autocast":
         from characterkit.train.hardware import cache_frozen_bf16
 

@@ -81,6 +81,27 @@ def cpu_bf16_flags() -> list[str]:
     return [flag for flag in CPU_BF16_FLAGS if flag in flags]
 
 
+# glibc's malloc hands a freed block of 128 KB or more (the threshold grows to at most 32 MB as it
+# learns) back to the system at once, and trims the heap's free top: a training step frees and
+# allocates hundreds of MB of activations and logits, and every page handed back faults in again on
+# reuse (10,000-75,000 page faults a SmolLM2 step here). Kept in the process instead: about 1,500.
+M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_THRESHOLD = -1, -2, -3  # mallopt's parameters (malloc.h)
+KEEP_FREED = ((M_MMAP_THRESHOLD, 1 << 30), (M_TRIM_THRESHOLD, 1 << 31), (M_TOP_PAD, 1 << 28))
+
+
+def keep_freed_memory() -> bool:
+    """Make glibc's malloc keep freed memory in the process for reuse rather than return it to the
+    system (see KEEP_FREED); True when set, False where there is no glibc (macOS, musl, Windows).
+    Peak memory is what the step needs either way; it is kept after, until the process ends."""
+    import ctypes
+
+    try:
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError):
+        return False
+    return all(mallopt(param, value) == 1 for param, value in KEEP_FREED)
+
+
 def choose_precision(requested: str) -> Precision:
     """`requested` as is (with why), or for `auto` the fastest correct precision on this machine."""
     import torch

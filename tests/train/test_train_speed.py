@@ -43,6 +43,43 @@ def test_auto_picks_bf16_autocast_only_on_a_cpu_with_bf16_instructions(cpu_only,
     assert hardware.choose_precision("bf16").reason == "asked for with --precision"
 
 
+_FAULTS_OF_REUSE = """
+import ctypes, resource, sys
+from characterkit.train.hardware import keep_freed_memory
+kept = sys.argv[1] == "keep" and keep_freed_memory()
+libc = ctypes.CDLL("libc.so.6")
+libc.malloc.restype = ctypes.c_void_p
+size = 48 << 20  # over the 32 MB glibc's own threshold can learn
+faults = []
+for _ in range(5):
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    block = libc.malloc(size)
+    ctypes.memset(block, 1, size)
+    libc.free(ctypes.c_void_p(block))
+    faults.append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+print(kept, sum(faults[1:]))
+"""
+
+
+@pytest.mark.skipif(not Path("/lib/x86_64-linux-gnu/libc.so.6").exists() and not Path("/lib64/libc.so.6").exists(),
+                    reason="glibc only")
+def test_kept_freed_memory_is_reused_without_faulting_its_pages_in_again():
+    import subprocess
+    import sys
+
+    def run(mode):
+        out = subprocess.run([sys.executable, "-c", _FAULTS_OF_REUSE, mode], capture_output=True, text=True, check=True)
+        kept, faults = out.stdout.split()
+        return kept == "True", int(faults)
+
+    kept, faults_kept = run("keep")
+    _, faults_returned = run("return")
+    pages = (48 << 20) // 4096
+    assert kept
+    assert faults_returned >= 4 * pages * 0.9  # each reuse of a returned block faults every page in again
+    assert faults_kept < pages * 0.1  # kept: the pages stay mapped
+
+
 def test_auto_attention_is_plain_on_a_cpu_at_short_cutoffs_and_the_default_elsewhere(cpu_only, monkeypatch):
     from characterkit.errors import UserError
     from characterkit.train.model import attention_support
