@@ -2,7 +2,7 @@
 leave-one-novel-out (LONO) estimate of kept precision on novels the table was not fitted on.
 
     python -m bench attribution            score, print, save bench/results/attribution.json
-    python -m bench.bench_attribution --write-table   also refit characterkit/data/attribution_confidence.json
+    python -m bench.bench_attribution --write-table   also refit the turn scorer's weights (characterkit/data/turn_taking_weights.json), then characterkit/data/attribution_confidence.json
 
 The confidence of each attribution is the precision its key (rule, detail, kind of cast) measured
 on PDNC (see characterkit/parse/novel/calibrate.py). Kept precision measured with a table fitted on
@@ -23,6 +23,7 @@ from bench.common import CORPORA, save
 from characterkit.parse.novel.calibrate import TABLE, fit
 from characterkit.parse.novel.eval import SETTINGS, _novel_folders, load_pdnc_novel, score_novel
 from characterkit.parse.novel.quotes import find_quotes, split_paragraphs
+from characterkit.parse.novel.turn_scorer import FEATURES, WEIGHTS as TURN_WEIGHTS, fit as fit_turns, load_weights
 from characterkit.records import DEFAULT_MIN_CONFIDENCE
 
 PDNC = CORPORA / "pdnc"
@@ -71,6 +72,32 @@ def lono(rows, cut: float) -> dict:
     return out
 
 
+def turn_examples(folders) -> list[tuple[list[dict], int]]:
+    """(candidates' features, index of the true speaker or -1) for every turn the scorer chose for,
+    cast given: what turn_scorer.fit learns from."""
+    import bisect
+
+    from characterkit.parse.novel.book import analyse
+
+    examples = []
+    for folder in folders:
+        text, gold, cast = load_pdnc_novel(folder)
+        record: list = []
+        spoken, _ = analyse(text, cast, record=record)
+        starts = [s.quote.start for s in spoken]
+        speaker_of = {}
+        for g in gold:
+            i = bisect.bisect_right(starts, g.start + 2) - 1
+            if i >= 0 and any(s - 2 <= g.start <= e for s, e in spoken[i].quote.spans):
+                speaker_of.setdefault(i, g.speaker)
+        for first, options in record:
+            if first in speaker_of and options:
+                names = [who.name for who, _ in options]
+                right = names.index(speaker_of[first]) if speaker_of[first] in names else -1
+                examples.append(([f for _, f in options], right))
+    return examples
+
+
 def speed(folders) -> dict:
     """Quotes per CPU second of the whole attribution, against finding the quotes alone (baseline)."""
     from characterkit.parse.novel.book import analyse
@@ -97,7 +124,13 @@ def main(argv: list[str]) -> None:
     folders = _novel_folders(PDNC, None)
     rows = [score_novel(f, s, DEFAULT_MIN_CONFIDENCE) for s in SETTINGS for f in folders]
     records = [rec[:3] for r in rows for rec in r["records"]]
-    if "--write-table" in argv:
+    if "--write-table" in argv:  # the turn scorer's weights first: the confidences are measured with them
+        TURN_WEIGHTS.write_text(json.dumps({"fitted_on": "PDNC dev novels (12), cast given", "features": list(FEATURES),
+                                            "weights": fit_turns(turn_examples(folders))}, indent=1) + "\n", encoding="utf-8")
+        load_weights.cache_clear()
+        print(f"wrote {TURN_WEIGHTS}")
+        rows = [score_novel(f, s, DEFAULT_MIN_CONFIDENCE) for s in SETTINGS for f in folders]
+        records = [rec[:3] for r in rows for rec in r["records"]]
         TABLE.write_text(json.dumps({"fitted_on": "PDNC dev novels (12), both cast settings", "cells": fit(records)},
                                     indent=1, sort_keys=True) + "\n", encoding="utf-8")
         print(f"wrote {TABLE}")

@@ -20,7 +20,10 @@ The rules (the `rule` of each quote in `characterkit quotes --jsonl`), strongest
 - addressed:       the previous quote called someone by name (`"Tell me, Mara, ..."`): Mara answers.
 - turn-taking:     in an exchange, speakers alternate A, B, A, B: filled from the nearest decided
                    turns before and after, surer where both directions agree. B, the partner of a
-                   decided A, is the other speaker decided nearest A's turn.
+                   decided A, is the other speaker decided nearest A's turn. The turn scorer
+                   (turn_scorer.py) weighs those votes with the rest of what the scene shows (who
+                   was just called by name, who spoke two turns ago, who talks most in the book)
+                   over every speaker of the scene; `scored` where it overrules the votes.
 - unlisted / unattributed: a name the cast does not list / nothing to go by (speaker None).
 A vocative names the addressee, never the speaker: a guess that lands on the addressee is dropped.
 Scenes end at chapter headings and stretches of narration longer than SCENE_GAP; no guess
@@ -38,6 +41,7 @@ from characterkit.parse.novel.cast import Cast, Character
 from characterkit.parse.novel.patterns import (NAME, NARRATOR, PRONOUNS, SENTENCE_END, addressed_in_narration, Tag, description_head, narrator_name, quote_tag,
                                               vocative_names)
 from characterkit.parse.novel.quotes import Around, Paragraph, Quote, narration_around
+from characterkit.parse.novel.turn_scorer import LEAD_SHARE, TurnScorer
 
 # Each rule's confidence is the precision it measured on PDNC (12 novels, cast given), rounded
 # down to 0.05: `characterkit eval-attribution` prints the figures again.
@@ -56,7 +60,7 @@ CONFIDENCE = {
 }
 # Turn-taking, by how the guess was made: both neighbouring anchors agree; one anchor at an even
 # or odd distance (the same speaker, or their partner); or the two disagree (the earlier wins).
-TURN_TAKING = {"agree": 0.7, "even": 0.5, "odd": 0.4, "disagree-even": 0.45, "disagree-odd": 0.25}
+TURN_TAKING = {"agree": 0.7, "even": 0.5, "odd": 0.4, "disagree-even": 0.45, "disagree-odd": 0.25, "scored": 0.4}
 # A scene ends when the narration between two quotes runs this long (characters) or holds a heading.
 SCENE_GAP = 600
 _SUBJECT_START = re.compile(rf"(?:^|{SENTENCE_END}|;\s+|\b(?:and|but|then|while|when)\s+)(?P<name>{NAME})\s+(?:had\s+|was\s+|[a-z]+ly\s+)?[a-z]+(?:ed|s)?\b")
@@ -98,26 +102,32 @@ class _Evidence:
     detail: str = ""
 
 
-def attribute(text: str, quotes: list[Quote], paragraphs: list[Paragraph], cast: Cast) -> list[Attribution]:
+def attribute(text: str, quotes: list[Quote], paragraphs: list[Paragraph], cast: Cast, record: list | None = None) -> list[Attribution]:
     """One Attribution per quote, in order (see the module docstring for the rules).
 
     Runs twice: the first run resolves descriptions ('the doctor', 'her father') like pronouns;
     those one character carries most of the time become that character's epithets for the second.
+    `record`: a list to collect the turn scorer's candidates in (see turn_scorer.TurnScorer).
     """
     arounds = narration_around(text, quotes, paragraphs)
     tags = [quote_tag(a) for a in arounds]
     narrator = find_narrator(quotes, tags, cast)
-    first = _attribute_all(text, quotes, paragraphs, arounds, tags, cast, narrator, {})
+    first = _attribute_all(text, quotes, paragraphs, arounds, tags, cast, narrator, {}, record)
     epithets = learn_epithets(tags, first)
-    final = _attribute_all(text, quotes, paragraphs, arounds, tags, cast, narrator, epithets) if epithets else first
+    final = _attribute_all(text, quotes, paragraphs, arounds, tags, cast, narrator, epithets, record) if epithets else first
     return _mark_leads([_public(e) for e in final])
 
 
-def _attribute_all(text, quotes, paragraphs, arounds, tags, cast, narrator, epithets) -> list[_Evidence]:
+def _attribute_all(text, quotes, paragraphs, arounds, tags, cast, narrator, epithets, record=None) -> list[_Evidence]:
     evidence = [_local_evidence(q, a, t, cast, narrator, epithets) for q, a, t in zip(quotes, arounds, tags)]
+    tagged = Counter(e.who for e in evidence if e.rule == "explicit" and isinstance(e.who, Character))
+    total = sum(tagged.values())
+    if record is not None:
+        record.clear()  # a second run (with epithets) is the one that counts
+    scorer = TurnScorer({who: n / total for who, n in tagged.items()}, record=record)
     result: list[_Evidence] = []
     for scene in _scenes(text, quotes, paragraphs):
-        result.extend(_attribute_scene(scene, text, quotes, evidence, cast, narrator))
+        result.extend(_attribute_scene(scene, text, quotes, evidence, cast, narrator, scorer))
     return result
 
 
@@ -145,7 +155,6 @@ def learn_epithets(tags: list, evidence: list[_Evidence]) -> dict[str, Character
 # least LEAD_SHARE of the book's explicit tags ('lead') or not ('minor'). Measured on PDNC with the
 # table fitted leave-one-novel-out, target lines kept at the default cut-off: cast given
 # 0.982 -> 0.980 precision at coverage 0.456 -> 0.497, discovered 0.980 -> 0.975 at 0.418 -> 0.498.
-LEAD_SHARE = 0.2
 
 
 def _mark_leads(attributions: list[Attribution]) -> list[Attribution]:
@@ -329,7 +338,7 @@ class _SceneState:
             self.mentioned.insert(0, c)
 
 
-def _attribute_scene(scene, text, quotes, evidence, cast, narrator) -> list[_Evidence]:
+def _attribute_scene(scene, text, quotes, evidence, cast, narrator, scorer: TurnScorer | None = None) -> list[_Evidence]:
     """Final evidence for each quote of one scene: the rules first, then turn-taking."""
     final = {i: evidence[i] for i in scene}
     turns = _turns(scene, quotes)
@@ -338,7 +347,7 @@ def _attribute_scene(scene, text, quotes, evidence, cast, narrator) -> list[_Evi
     voices = len({id(guesses[t].who) for t in anchors if guesses[t].who is not None})
     crowd = "s3" if voices >= 3 else "s2"  # three or more voices: alternation is much less sure
     for t, turn in enumerate(turns):
-        guess = guesses[t] if t in anchors else _turn_taking(t, anchors, guesses, turns, final)
+        guess = guesses[t] if t in anchors else _turn_taking(t, anchors, guesses, turns, final, scorer)
         for i in turn:  # a turn's quotes share its speaker unless their own tag names another
             if final[i].who is None:
                 rule = guess.rule if i == turn[0] or guess.rule == "turn-taking" else "same-paragraph"
@@ -416,30 +425,45 @@ def _alternate(state: _SceneState, done: list[_Guess], addressees) -> _Guess:
     return _Guess(who, "turn-taking", 0.0, previous.distance + 1)
 
 
-def _turn_taking(t: int, anchors: list[int], guesses: list[_Guess], turns, final) -> _Guess:
+def _turn_taking(t: int, anchors: list[int], guesses: list[_Guess], turns, final, scorer: TurnScorer | None = None) -> _Guess:
     """Speakers alternate: the nearest decided turn before and after `t` each give a guess (the
     same speaker at an even distance, their partner at an odd one). Agreement near an anchor is
     fairly safe; a single direction or a disagreement much less so. When they disagree the turns
     before win, even when the decided turn after is nearer: prose is written to be followed reading
     forward (measured on PDNC, cast given: the earlier vote was right 1.8x as often as a nearer later
-    one, 180 to 94; accuracy 0.765 -> 0.772, better on 8 of the 12 novels)."""
+    one, 180 to 94; accuracy 0.765 -> 0.772, better on 8 of the 12 novels).
+    The scorer (turn_scorer.py) then weighs every speaker of the scene, the votes among its facts; where
+    it picks someone the votes did not, the guess is `scored`."""
     before = [a for a in anchors if a < t]
     after = [a for a in anchors if a > t]
     called = _addressees(turns[t], final)
-    votes = []
-    for anchor in before[-1:] + after[:1]:
+    votes = {}
+    for side, anchor in [("before", a) for a in before[-1:]] + [("after", a) for a in after[:1]]:
         distance = abs(t - anchor)
         who = guesses[anchor].who if distance % 2 == 0 else _partner(anchor, anchors, guesses)
         if who is not None and who not in called:
-            votes.append(_Guess(who, "turn-taking", 0.0, distance))
+            votes[side] = (who, distance)
+    voted = _voted(list(votes.values()))
+    if scorer is None:
+        return voted
+    called_before = _addressees(turns[t - 1], final) if t else []
+    chosen = scorer.choose(t, anchors, guesses, votes, called, called_before, turns[t][0])
+    if chosen is None or chosen is voted.who:
+        return voted
+    distance = min((abs(t - a) for a in anchors if guesses[a].who is chosen), default=0)
+    return _Guess(chosen, "turn-taking", TURN_TAKING["scored"], distance, "scored")
+
+
+def _voted(votes: list[tuple]) -> _Guess:
+    """The guess of the votes (who, distance) from before and after (see _turn_taking)."""
     if not votes:
         return _Guess()
-    if len(votes) == 2 and votes[0].who is votes[1].who:
-        distance = min(v.distance for v in votes)
-        return _Guess(votes[0].who, "turn-taking", TURN_TAKING["agree"], distance, f"agree-{min(distance, 3)}")
-    chosen = votes[0]  # disagreeing: the vote from the turns before, whatever the distances (see docstring)
-    kind = ("disagree-" if len(votes) == 2 else "") + ("even" if chosen.distance % 2 == 0 else "odd")
-    return _Guess(chosen.who, "turn-taking", TURN_TAKING[kind], chosen.distance, f"{kind}-{min(chosen.distance, 3)}")
+    if len(votes) == 2 and votes[0][0] is votes[1][0]:
+        distance = min(d for _, d in votes)
+        return _Guess(votes[0][0], "turn-taking", TURN_TAKING["agree"], distance, f"agree-{min(distance, 3)}")
+    who, distance = votes[0]  # disagreeing: the vote from the turns before, whatever the distances (see _turn_taking)
+    kind = ("disagree-" if len(votes) == 2 else "") + ("even" if distance % 2 == 0 else "odd")
+    return _Guess(who, "turn-taking", TURN_TAKING[kind], distance, f"{kind}-{min(distance, 3)}")
 
 
 def _partner(anchor: int, anchors: list[int], guesses: list[_Guess]):

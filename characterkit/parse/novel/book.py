@@ -46,12 +46,13 @@ class SpokenQuote:
 
 
 def analyse(text: str, cast: Cast | None = None, paragraphs: list[Paragraph] | None = None, llm=None,
-            concurrency: int = 4, drops=None):
+            concurrency: int = 4, drops=None, record: list | None = None):
     """Every quotation of `text` with its speaker; the cast is discovered when not given.
 
     `drops` (a Counter) counts the front and back matter blanked (see matter.py).
     `llm`: an open characterkit.llm Backend to ask about the quotes the rules leave under
     DEFAULT_MIN_CONFIDENCE (see llm.py), `concurrency` requests at a time; None: rules only.
+    `record`: a list for the turn scorer's candidates (fitting its weights, see turn_scorer.py).
     """
     paragraphs = paragraphs if paragraphs is not None else split_paragraphs(text)
     prose, blanked = blank_matter(text)  # captions, contents, footnotes: never speech
@@ -64,7 +65,7 @@ def analyse(text: str, cast: Cast | None = None, paragraphs: list[Paragraph] | N
         cast = join_lone_names(cast)
     kind = "discovered" if cast.origin == "discovered" else "given"
     spoken = [SpokenQuote(q, a.speaker, confidence(a.key, kind, a.confidence) if a.speaker else 0.0, a.rule, a.key)
-              for q, a in zip(quotes, attribute(text, quotes, paragraphs, cast))]
+              for q, a in zip(quotes, attribute(text, quotes, paragraphs, cast, record))]
     if llm is not None and spoken:
         from characterkit.parse.novel.llm import ask_llm
 
