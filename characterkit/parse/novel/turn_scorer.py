@@ -1,6 +1,6 @@
 """Who speaks an undecided turn: every speaker decided in the scene, scored on what the scene shows.
 
-    TurnScorer(shares).choose(t, anchors, guesses, votes, called, called_before) -> Character | None
+    TurnScorer(shares).choose(t, anchors, guesses, votes, called, called_before, first_quote) -> Character | None
     fit(examples) -> weights          (python -m bench.bench_attribution --write-table)
 
 Speakers alternate, but not strictly: a third voice cuts in, a speech runs on over two turns, the one
