@@ -346,8 +346,9 @@ def _attribute_scene(scene, text, quotes, evidence, cast, narrator, scorer: Turn
     anchors = [t for t, g in enumerate(guesses) if g.rule not in ("turn-taking", "unattributed")]
     voices = len({id(guesses[t].who) for t in anchors if guesses[t].who is not None})
     crowd = "s3" if voices >= 3 else "s2"  # three or more voices: alternation is much less sure
+    said = _ScenesNames(turns, quotes, cast)
     for t, turn in enumerate(turns):
-        guess = guesses[t] if t in anchors else _turn_taking(t, anchors, guesses, turns, final, scorer)
+        guess = guesses[t] if t in anchors else _turn_taking(t, anchors, guesses, turns, final, scorer, said)
         for i in turn:  # a turn's quotes share its speaker unless their own tag names another
             if final[i].who is None:
                 rule = guess.rule if i == turn[0] or guess.rule == "turn-taking" else "same-paragraph"
@@ -425,7 +426,20 @@ def _alternate(state: _SceneState, done: list[_Guess], addressees) -> _Guess:
     return _Guess(who, "turn-taking", 0.0, previous.distance + 1)
 
 
-def _turn_taking(t: int, anchors: list[int], guesses: list[_Guess], turns, final, scorer: TurnScorer | None = None) -> _Guess:
+class _ScenesNames:
+    """The cast members each turn's own words name (`said[t]`), found when first asked."""
+
+    def __init__(self, turns, quotes, cast):
+        self.turns, self.quotes, self.cast, self.found = turns, quotes, cast, {}
+
+    def __getitem__(self, t: int) -> list:
+        if t not in self.found:
+            self.found[t] = [c for i in self.turns[t] for c, _ in _named_in(self.quotes[i].text, self.cast)] if t >= 0 else []
+        return self.found[t]
+
+
+def _turn_taking(t: int, anchors: list[int], guesses: list[_Guess], turns, final, scorer: TurnScorer | None = None,
+                 said: _ScenesNames | None = None) -> _Guess:
     """Speakers alternate: the nearest decided turn before and after `t` each give a guess (the
     same speaker at an even distance, their partner at an odd one). Agreement near an anchor is
     fairly safe; a single direction or a disagreement much less so. When they disagree the turns
@@ -447,7 +461,8 @@ def _turn_taking(t: int, anchors: list[int], guesses: list[_Guess], turns, final
     if scorer is None:
         return voted
     called_before = _addressees(turns[t - 1], final) if t else []
-    chosen = scorer.choose(t, anchors, guesses, votes, called, called_before, turns[t][0])
+    named = (said[t], said[t - 1]) if said is not None else ([], [])
+    chosen = scorer.choose(t, anchors, guesses, votes, called, called_before, turns[t][0], named)
     if chosen is None or chosen is voted.who:
         return voted
     distance = min((abs(t - a) for a in anchors if guesses[a].who is chosen), default=0)

@@ -1,6 +1,6 @@
 """Who speaks an undecided turn: every speaker decided in the scene, scored on what the scene shows.
 
-    TurnScorer(shares).choose(t, anchors, guesses, votes, called, called_before, first_quote) -> Character | None
+    TurnScorer(shares).choose(t, anchors, guesses, votes, called, called_before, first_quote, named) -> Character | None
     fit(examples) -> weights          (python -m bench.bench_attribution --write-table)
 
 Speakers alternate, but not strictly: a third voice cuts in, a speech runs on over two turns, the one
@@ -9,7 +9,8 @@ just called by name answers, and the book's main people talk more than the rest.
 Here each speaker decided in the scene is a candidate, described by yes/no facts of English dialogue
 (FEATURES: is it the alternation's vote from before or after, at what distance; how recently did they
 speak; did the turn before call them by name; did they speak the turn before or the one before that;
-do they speak the next, decided, turn; their share of the book's explicit tags), and the candidate
+do they speak the next, decided, turn; do the turn's own words, or the turn before's, name them;
+their share of the book's explicit tags), and the candidate
 with the highest weighted sum speaks. The weights are a logistic regression (one row per candidate:
 is this the speaker?) fitted on the 12 PDNC dev novels with the cast given; the table
 (characterkit/data/turn_taking_weights.json) holds figures only. Fitted on 11 novels and scored on the
@@ -26,8 +27,8 @@ from pathlib import Path
 
 WEIGHTS = Path(__file__).resolve().parents[2] / "data" / "turn_taking_weights.json"
 MEASURED = ("PDNC dev, weights fitted on 11 novels and scored on the 12th, in turn: quotes right 10,263 -> "
-            "10,363 of 13,168 with the cast given (better on 10 novels, worse on 1), 10,018 -> 10,126 discovered "
-            "(better on 10, worse on none)")
+            "10,382 of 13,168 with the cast given (better on 10 novels, worse on 1), 10,018 -> 10,133 discovered "
+            "(better on 9, worse on 1)")
 FEATURES = (
     "vote_before_1", "vote_before_2", "vote_before_3",  # alternation's vote from the decided turn before, at 1, 2, 3+ turns
     "vote_after_1", "vote_after_2", "vote_after_3",
@@ -38,6 +39,7 @@ FEATURES = (
     "called_before",  # the turn before called them by name
     "spoke_turn_before", "spoke_two_turns_before", "speaks_turn_after",
     "share", "lead",  # their share of the book's explicit tags; at least LEAD_SHARE of them
+    "named_in_turn", "named_in_turn_before",  # the turn's own words name them (people rarely say their own name); the turn before's
 )
 LEAD_SHARE = 0.2
 
@@ -61,18 +63,19 @@ class TurnScorer:
     record: list | None = None
 
     def choose(self, t: int, anchors: list[int], guesses: list, votes: dict, called: list, called_before: list,
-               first_quote: int):
+               first_quote: int, named: tuple = ((), ())):
         """The best candidate for turn `t`. `guesses[a].who` is turn a's speaker (decided for a in
         `anchors`, the forward pass's alternation otherwise); `votes`: {"before" / "after": (who,
-        distance)}; `called`: the names turn t calls (never its speaker); `called_before`: turn t-1's."""
-        options = self.candidates(t, anchors, guesses, votes, called, called_before)
+        distance)}; `called`: the names turn t calls (never its speaker); `called_before`: turn t-1's;
+        `named`: the people turn t's words name, and turn t-1's."""
+        options = self.candidates(t, anchors, guesses, votes, called, called_before, named)
         if self.record is not None:
             self.record.append((first_quote, options))
         if not options or self.weights is None:
             return None
         return max(options, key=lambda option: sum(self.weights.get(k, 0.0) * v for k, v in option[1].items()))[0]
 
-    def candidates(self, t, anchors, guesses, votes, called, called_before) -> list[tuple[object, dict]]:
+    def candidates(self, t, anchors, guesses, votes, called, called_before, named=((), ())) -> list[tuple[object, dict]]:
         before = _distinct(guesses[a].who for a in reversed(anchors) if a < t)
         after = _distinct(guesses[a].who for a in anchors if a > t)
         crowd = len(_distinct(guesses[a].who for a in anchors)) >= 3
@@ -101,6 +104,8 @@ class TurnScorer:
             f["speaks_turn_after"] = float(t + 1 in anchors and guesses[t + 1].who is who)
             f["share"] = self.shares.get(who, 0.0) if who.__hash__ is not None else 0.0  # an unlisted name: none
             f["lead"] = float(f["share"] >= LEAD_SHARE)
+            f["named_in_turn"] = float(who in named[0])
+            f["named_in_turn_before"] = float(who in named[1])
             options.append((who, f))
         return options
 

@@ -22,7 +22,8 @@ def test_candidates_are_the_scenes_speakers_with_the_facts_of_each():
     guesses = scene(MARA, TOBIAS, MARA, MARA)
     votes = {"before": (MARA, 1), "after": (TOBIAS, 1)}
     scorer = TurnScorer({MARA: 0.6, TOBIAS: 0.1}, weights=None)
-    options = dict(scorer.candidates(2, [0, 1, 3], guesses, votes, called=[], called_before=[TOBIAS]))
+    options = dict(scorer.candidates(2, [0, 1, 3], guesses, votes, called=[], called_before=[TOBIAS],
+                                     named=([MARA], [TOBIAS, MARA])))
     assert list(options) == [TOBIAS, MARA]  # the latest before first
     tobias, mara = options[TOBIAS], options[MARA]
     assert set(tobias) == set(FEATURES)
@@ -31,6 +32,7 @@ def test_candidates_are_the_scenes_speakers_with_the_facts_of_each():
     assert mara["vote_before_1"] == 1 and mara["last_before_2"] == 1 and mara["first_after_1"] == 1
     assert mara["spoke_two_turns_before"] == 1 and mara["speaks_turn_after"] == 1 and mara["lead"] == 1
     assert tobias["vote_before_crowd"] == 0  # two voices: no crowd
+    assert (mara["named_in_turn"], mara["named_in_turn_before"], tobias["named_in_turn"]) == (1, 1, 0)
 
 
 def test_a_name_the_turn_calls_is_never_its_speaker():
