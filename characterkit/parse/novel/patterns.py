@@ -124,6 +124,14 @@ Them Their We Us Our You Your My Me What Why How Where Who Whom Whose Which Here
 Still Again Meanwhile Suddenly At In On Upon With Without By From Into Only Even Just Perhaps Indeed
 Some Many Most Such Several Another Other One Two Three Every Any Not Never Also Thus Hence Accordingly
 Afterwards Instantly Immediately Finally Lastly First Next Hereupon Thereupon Turning Looking Seeing""".split())
+# A contraction is no name either, though capitalised and with an apostrophe as O'Brien has: "I'll say",
+# "We're told", "Don't".
+_CONTRACTION = re.compile(r"[A-Z][a-z]*['’](?:ll|m|d|ve|re|t)|(?:It|He|She|That|There|What|Who|Here|Let)['’]s")
+
+
+def not_a_name(word: str) -> bool:
+    """Whether a capitalised word opening a phrase is never a speaker's name ('Then', 'After', "I'll")."""
+    return word in _NOT_NAMES or bool(_CONTRACTION.fullmatch(word))
 
 
 @dataclass
@@ -198,7 +206,7 @@ def _tag(subject: str, where: str) -> Tag | None:
     if first.islower():  # "poor Jo" -> "Jo", "the gallant Mr. Elton" -> "Mr. Elton"
         subject = " ".join(re.sub(r"^(?:[a-z][a-z-]*\s+)+", "", subject).split())
     words = strip_article(subject).split()
-    while words and words[0] in _NOT_NAMES:  # 'Then Jo' -> 'Jo'; 'After' -> nobody
+    while words and not_a_name(words[0]):  # 'Then Jo' -> 'Jo'; 'After' -> nobody
         words = words[1:]
     name = " ".join(words)
     if not name[:1].isupper():
@@ -273,7 +281,7 @@ def addressed_in_narration(narration: str) -> list[str]:
     for m in _SAID_TO.finditer(narration):
         name = m.group("name")
         words = strip_article(name).split()
-        if words and words[0] not in _NOT_NAMES and name[:1].isupper() and name.rstrip(".").lower() not in HONORIFICS:
+        if words and not not_a_name(words[0]) and name[:1].isupper() and name.rstrip(".").lower() not in HONORIFICS:
             names.append(" ".join(words))
     return names
 
@@ -311,7 +319,7 @@ def narrator_name(quote_texts: list[str], tags: list) -> str | None:
             if 0 <= j < len(quote_texts) and j not in mine:
                 called.update(vocative_names(quote_texts[j]))
     for name in list(called):
-        if name.split()[0] in _NOT_NAMES:  # an interjection ('What, ...') is nobody's name
+        if not_a_name(name.split()[0]):  # an interjection ('What, ...') is nobody's name
             del called[name]
     name, count = called.most_common(1)[0] if called else ("", 0)
     return name if count >= 2 else NARRATOR
