@@ -338,8 +338,15 @@ def _starts_sentence(text: str, pos: int) -> bool:
     return stripped[-1] == "." and not _TITLE_BEFORE.search(stripped)
 
 
+# The last word of a house or a street, not a person: 'Lucas Lodge', 'Netherfield Park', 'Harley Street'
+# (with a title it is a person again: 'Mrs. Hall').
+PLACE_WORDS = {"Lodge", "Park", "House", "Street", "Square", "Abbey", "Castle", "Court", "Manor", "Place", "Road",
+               "Cottage", "Farm", "Inn", "Terrace", "Gardens", "Hall", "Rectory", "Parsonage", "Hotel"}
+
+
 def _clean_name(phrase: str, namelike: set[str]) -> str | None:
-    """'Then Jo' -> 'Jo', 'the Mock Turtle' -> 'Mock Turtle'; None when no name is left."""
+    """'Then Jo' -> 'Jo', 'the Mock Turtle' -> 'Mock Turtle'; None when no name is left, or when the
+    name is a place's ('Lucas Lodge')."""
     words = strip_article(" ".join(re.sub(r"['’]s\b", "", phrase).split())).split()
     if len(words) > 1 and title_of(" ".join(words)):
         title, words = words[0], words[1:]
@@ -349,7 +356,7 @@ def _clean_name(phrase: str, namelike: set[str]) -> str | None:
         words = words[1:]
     while words and words[-1] not in namelike:
         words = words[:-1]
-    if not words:
+    if not words or (not title and len(words) > 1 and words[-1] in PLACE_WORDS):
         return None
     return " ".join([title] + words) if title else " ".join(words)
 

@@ -89,6 +89,16 @@ def test_miss_and_a_surname_is_the_eldest_daughter():
     assert cast["Anne Grey"] is not cast["Lucy Grey"] and cast["Anne Grey"].count == 3
 
 
+def test_a_house_named_for_the_family_is_no_person():
+    # 'Grey Lodge' would join Miss Grey's forms and keep her from the eldest daughter
+    text = ("They drove up to Grey Lodge at noon. The Greys had lived at Grey Lodge for years.\n\n"
+            + sisters(("Anne Grey", "Good evening"), ("Miss Grey", "It is cold"), ("Miss Grey", "Very cold"),
+                      ("Lucy Grey", "Too cold"), ("Miss Lucy", "Indeed")))
+    cast = {alias: c for c in scan_cast(text) for alias in c.aliases}
+    assert "Grey Lodge" not in cast and cast["Miss Grey"] is cast["Anne Grey"]
+    assert scan_cast('"Come in," said Mrs. Hall. "Sit," said Mrs. Hall.\n').get("Mrs. Hall") is not None  # titled: a person
+
+
 def test_miss_and_a_surname_stays_apart_when_two_sisters_could_be_the_eldest():
     text = sisters(("Anne Grey", "Good evening"), ("Miss Grey", "It is cold"), ("Miss Grey", "Very cold"),
                    ("Lucy Grey", "Too cold"), ("Lucy Grey", "So it is"), ("Anne Grey", "Indeed"))
