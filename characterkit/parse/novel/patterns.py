@@ -123,7 +123,8 @@ While As Once Since Until Till If Though Although Because Unless Whereupon Where
 Them Their We Us Our You Your My Me What Why How Where Who Whom Whose Which Here Now Presently Soon
 Still Again Meanwhile Suddenly At In On Upon With Without By From Into Only Even Just Perhaps Indeed
 Some Many Most Such Several Another Other One Two Three Every Any Not Never Also Thus Hence Accordingly
-Afterwards Instantly Immediately Finally Lastly First Next Hereupon Thereupon Turning Looking Seeing""".split())
+Afterwards Instantly Immediately Finally Lastly First Next Hereupon Thereupon Turning Looking Seeing
+Tis Twas Twill Twere Twould""".split())  # the last: 'Tis, 'Twas with the apostrophe read as a quote mark
 # A contraction is no name either, though capitalised and with an apostrophe as O'Brien has: "I'll say",
 # "We're told", "Don't".
 _CONTRACTION = re.compile(r"[A-Z][a-z]*['’](?:ll|m|d|ve|re|t)|(?:It|He|She|That|There|What|Who|Here|Let)['’]s")

@@ -20,7 +20,7 @@ def test_sentence_opening_words_are_no_names(opener):
     assert speech_tag("", before=f"{opener} Oswin said, ").phrase == "Oswin"  # the name after it still counts
 
 
-@pytest.mark.parametrize("contraction", ["I’ll", "I'll", "We're", "Don’t", "It's"])
+@pytest.mark.parametrize("contraction", ["I’ll", "I'll", "We're", "Don’t", "It's", "Tis", "Twas"])
 def test_contractions_are_no_names_but_names_with_apostrophes_are(contraction):
     assert speech_tag("", before=f"if she asks, {contraction} say ") is None
     assert speech_tag(" said O’Brien.").phrase == "O’Brien"
