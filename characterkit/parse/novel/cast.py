@@ -285,7 +285,8 @@ def scan_cast(text: str, quotes=None, paragraphs=None) -> Cast:
     _add_given_name_votes(genders, voted)
     paragraph_texts = [" ".join(text[p.start:p.end].split()) for p in paragraphs]
     groups = _merge_forms(forms, tags, genders, lambda longer, shorter: _brothers(longer, shorter, paragraph_texts))
-    groups, may_be = _link_misses(groups, genders, tags + mentions)
+    said_together = lambda first, last: re.search(rf"\b{re.escape(first)}\s+{re.escape(last)}\b", text, re.IGNORECASE) is not None
+    groups, may_be = _link_misses(groups, genders, tags + mentions, said_together)
     groups = _link_nicknames(groups, genders)
     characters = [_character(group, tags, mentions, genders, may_be.get(id(group), [])) for group in groups]
     characters = [c for c in characters if c.count >= MIN_TAGS or c.count and _mentioned(c, mentions) >= MIN_MENTIONS]
@@ -497,13 +498,16 @@ def _contains(longer: str, shorter: str) -> bool:
     return not short_title or long_title == short_title
 
 
-def _link_misses(groups: list[list[str]], genders, used: Counter) -> tuple[list[list[str]], dict[int, list[str]]]:
+def _link_misses(groups: list[list[str]], genders, used: Counter,
+                 said_together=lambda first, last: False) -> tuple[list[list[str]], dict[int, list[str]]]:
     """Join 'Miss Elizabeth' to Elizabeth Bennet and 'Miss Lucas' to Charlotte Lucas, by the convention
     of English novels: Miss + surname is the family's eldest unmarried daughter, her younger sisters
     are Miss + first name (+ surname). So the eldest is the one woman of the family the text never
-    calls Miss + her first name (`used`: every name form the text uses). When several are left,
-    'Miss Bennet' stays its own speaker and the candidates are returned ({id(group): their fullest
-    names}) so that the ambiguity can be shown.
+    calls Miss + her first name (`used`: every name form the text uses). A woman known by her first
+    name alone is of the family when the text writes that name with the surname even once
+    (`said_together`: 'Jane Bennet', in someone's speech). When several are left, 'Miss Bennet'
+    stays its own speaker and the candidates are returned ({id(group): their fullest names}) so that
+    the ambiguity can be shown.
     """
     misses = [g for g in groups if all(title_of(f) == "miss" and len(_tokens(f)[1]) == 1 for f in g)
               and len({_tokens(f)[1] for f in g}) == 1]
@@ -517,6 +521,9 @@ def _link_misses(groups: list[list[str]], genders, used: Counter) -> tuple[list[
         if len(owners) != 1:  # not a first name: a surname
             family = [(g, names) for g, names in women if any(last.lower() == word for _, last in names)]
             owners = [g for g, names in family if not any(first.lower() in younger for first, _ in names)]
+            if not owners:  # the eldest never named in full in the narration: a first name the text joins to the surname
+                owners = [g for g in groups if g not in misses and _group_gender(g, genders) == "F"
+                          and any(len(f.split()) == 1 and f.lower() not in younger and said_together(f, word) for f in g)]
             if len(owners) > 1:  # several: the one the pronouns after all her names call a woman
                 owners = [g for g in owners if _group_gender(g, genders) == "F"] or owners
             if len(owners) != 1:  # none: the eldest is not named in full; several: ambiguous

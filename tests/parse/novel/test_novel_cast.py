@@ -89,6 +89,16 @@ def test_miss_and_a_surname_is_the_eldest_daughter():
     assert cast["Anne Grey"] is not cast["Lucy Grey"] and cast["Anne Grey"].count == 3
 
 
+def test_miss_and_a_surname_joins_the_first_name_the_text_writes_with_the_surname_once():
+    # Anne is never named in full by the narration; one speech calls her "Anne Grey"
+    text = ("Anne walked in, and she smiled. Anne sat down; she was tired.\n\n"
+            '"I have a great regard for Anne Grey," said Mrs. Hale. "Everyone has," said Mr. Hale.\n\n'
+            + "\n\n".join(f'"{words}," said {who}.' for who, words in
+                          (("Miss Grey", "It is cold"), ("Miss Grey", "Very cold"), ("Anne", "Is it?"), ("Anne", "Yes"))))
+    cast = {alias: c for c in scan_cast(text) for alias in c.aliases}
+    assert cast["Miss Grey"] is cast["Anne"]
+
+
 def test_a_house_named_for_the_family_is_no_person():
     # 'Grey Lodge' would join Miss Grey's forms and keep her from the eldest daughter
     text = ("They drove up to Grey Lodge at noon. The Greys had lived at Grey Lodge for years.\n\n"
