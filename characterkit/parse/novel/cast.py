@@ -279,7 +279,7 @@ def scan_cast(text: str, quotes=None, paragraphs=None) -> Cast:
             if name:
                 tags[name] += 1
     mentions = Counter(filter(None, (_clean_name(m.group(0), namelike) for m in re.finditer(NAME, narration))))
-    forms = _candidate_forms(tags, mentions)
+    forms = _candidate_forms(tags, mentions) - _makers(text, paragraphs)
     voted = forms | _first_names(forms)  # first names too: 'Charles ... he'
     genders = _pronoun_votes(narration, namelike, voted)
     _add_given_name_votes(genders, voted)
@@ -430,6 +430,21 @@ def _by_votes(votes: Counter) -> str:
     if votes["F"] >= 2 * votes["M"] + 1:
         return "F"
     return ""
+
+
+_BY = re.compile(rf"\b(?:by|By|BY)\s+(?P<name>{NAME})")
+
+
+def _makers(text: str, paragraphs) -> set[str]:
+    """The people the title page and front matter say made the book ('by Jane Austen', 'with a Preface
+    by George Saintsbury', 'Illustrations by Hugh Thomson'): before the first chapter heading, in
+    the first tenth of the text. They are not in the story (a preface names its author often enough
+    to join her to a character: 'Jane Austen' to Jane Bennet)."""
+    heading = next((p.start for p in paragraphs if p.heading), 0)
+    opening = text[: min(heading, len(text) // 10)]
+    names = {m.group("name").split("\n")[0].strip() for m in _BY.finditer(opening)}
+    # a full name only: a caption in a list of illustrations may end 'by Wickham', a character
+    return {name for name in names if len(name.split()) >= 2 and not title_of(name)}
 
 
 def _candidate_forms(tags: Counter, mentions: Counter) -> set[str]:

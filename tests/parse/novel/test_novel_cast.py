@@ -99,6 +99,16 @@ def test_miss_and_a_surname_joins_the_first_name_the_text_writes_with_the_surnam
     assert cast["Miss Grey"] is cast["Anne"]
 
 
+def test_the_books_makers_on_its_title_page_are_not_its_people():
+    title_page = "THE GREY SISTERS\n\nby\nAnne Lowther\n\nIllustrations by Wickham\n\n"
+    preface = "Anne Lowther wrote it in a winter. Anne Lowther was ill.\n\n"
+    story = sisters(("Anne", "Good evening"), ("Anne", "It is cold"), ("Lucy Grey", "Too cold"), ("Wickham", "Hush"),
+                    ("Wickham", "Quiet"))
+    cast = {alias: c for c in scan_cast(title_page + preface + "CHAPTER I.\n\n" + story) for alias in c.aliases}
+    assert "Anne Lowther" not in cast and "Anne" in cast
+    assert "Wickham" in cast  # one word after 'by' may be a caption's character: only full names are makers
+
+
 def test_a_house_named_for_the_family_is_no_person():
     # 'Grey Lodge' would join Miss Grey's forms and keep her from the eldest daughter
     text = ("They drove up to Grey Lodge at noon. The Greys had lived at Grey Lodge for years.\n\n"
