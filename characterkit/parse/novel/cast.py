@@ -18,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from characterkit.errors import UserError, closest
+from characterkit.parse.novel.matter import blank_matter
 from characterkit.parse.novel.patterns import NAME, TITLES, name_key, narrator_name, quote_tag, strip_article, title_of
 from characterkit.parse.novel.quotes import find_quotes, narration_around, split_paragraphs
 
@@ -267,6 +268,7 @@ def _character_from_row(row, number: int, path: Path) -> Character:
 
 def scan_cast(text: str, quotes=None, paragraphs=None) -> Cast:
     """The characters the text ties to quotations, most tagged first (see the module docstring)."""
+    text, _ = blank_matter(text)  # a contents page names characters in titles ('Curdie Comes to Grief')
     paragraphs = paragraphs if paragraphs is not None else split_paragraphs(text)
     quotes = quotes if quotes is not None else find_quotes(text, paragraphs)
     narration = _blank_quotes(text, quotes)

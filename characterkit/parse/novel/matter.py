@@ -18,6 +18,9 @@ from collections import Counter
 _BRACKETED = re.compile(r"\[(?:Illustration|Footnote|Transcriber|Note|Sidenote|Editor|Errata)\b[^\]]{0,3000}\]", re.IGNORECASE)
 # A line of a table of contents or list of illustrations: words, a wide gap, a page number.
 _LISTING = re.compile(r"^[^\n]{1,100}?\S(?:[ \t]{4,}|[ \t]*\.{3,}[ \t.]*)(?:\d{1,4}|[ivxlcdm]{1,7})[ \t]*$", re.MULTILINE | re.IGNORECASE)
+# A table of contents without page numbers: four or more lines in a row of a chapter number and a
+# title ('20.  Irene's Clue'). Its titles name characters with the words after them ('Curdie Comes').
+_NUMBERED_LIST = re.compile(r"(?:^[ \t]*(?:\d{1,3}|[IVXLC]{1,7})\.[ \t]+[A-Z][^\n]{0,80}\n){4,}", re.MULTILINE)
 # Gutenberg marks italics as _word_ (and sometimes bold as =word=): the marks are not text.
 _ITALICS = re.compile(r"(?<![\w_])_(?=\S)([^_\n]*?\S)_(?![\w_])|(?<![\w=])=(?=\S)([^=\n]*?\S)=(?![\w=])")
 
@@ -34,6 +37,7 @@ def blank_matter(text: str) -> tuple[str, Counter]:
 
     text = _BRACKETED.sub(blank("bracketed_matter"), text)
     text = _LISTING.sub(blank("contents_line"), text)
+    text = _NUMBERED_LIST.sub(blank("contents_list"), text)
     return text, counts
 
 

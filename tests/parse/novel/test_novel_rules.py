@@ -4,7 +4,7 @@ import pytest
 
 from characterkit.parse.novel.book import novel_lines
 from characterkit.parse.novel.calibrate import confidence, fit
-from characterkit.parse.novel.cast import Cast, Character, load_cast
+from characterkit.parse.novel.cast import Cast, Character, load_cast, scan_cast
 from characterkit.parse.novel.eval import error_class
 from characterkit.parse.novel.llm import _decided
 from characterkit.parse.novel.matter import blank_matter, plain
@@ -80,6 +80,17 @@ def test_front_and_back_matter_is_never_speech():
     assert len(blanked) == len(text) and counts == {"bracketed_matter": 1, "contents_line": 1}
     speech = [line for line in novel_lines(text, "n.txt") if line.kind == SPEECH]
     assert [line.text for line in speech] == ["We sail at dawn,"]
+
+
+def test_a_contents_page_without_page_numbers_is_blanked_and_names_nobody():
+    contents = "".join(f"{n}.  {title}\n" for n, title in enumerate(
+        ["The Harbour", "Oswin Sails", "Oswin Returns", "Mara's Lamp", "Mara Waits"], start=1))
+    story = "".join('"The tide," said Oswin.\n\n"The lamp," said Mara.\n\n' for _ in range(3))
+    text = "CONTENTS\n\n" + contents + "\n\nCHAPTER I.\n\n" + story
+    blanked, counts = blank_matter(text)
+    assert counts == {"contents_list": 1} and "Oswin Sails" not in blanked and blanked.count("said Oswin") == 3
+    cast = scan_cast(text)
+    assert sorted(c.name for c in cast) == ["Mara", "Oswin"]  # not 'Oswin Sails', which had swallowed Oswin
 
 
 def test_gutenberg_italics_are_plain_words():
