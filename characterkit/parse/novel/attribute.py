@@ -346,7 +346,7 @@ def _attribute_scene(scene, text, quotes, evidence, cast, narrator, scorer: Turn
     anchors = [t for t, g in enumerate(guesses) if g.rule not in ("turn-taking", "unattributed")]
     voices = len({id(guesses[t].who) for t in anchors if guesses[t].who is not None})
     crowd = "s3" if voices >= 3 else "s2"  # three or more voices: alternation is much less sure
-    said = _ScenesNames(turns, quotes, cast)
+    said = _NamedInTurns(turns, quotes, cast)
     for t, turn in enumerate(turns):
         guess = guesses[t] if t in anchors else _turn_taking(t, anchors, guesses, turns, final, scorer, said)
         for i in turn:  # a turn's quotes share its speaker unless their own tag names another
@@ -426,7 +426,7 @@ def _alternate(state: _SceneState, done: list[_Guess], addressees) -> _Guess:
     return _Guess(who, "turn-taking", 0.0, previous.distance + 1)
 
 
-class _ScenesNames:
+class _NamedInTurns:
     """The cast members each turn's own words name (`said[t]`), found when first asked."""
 
     def __init__(self, turns, quotes, cast):
@@ -439,7 +439,7 @@ class _ScenesNames:
 
 
 def _turn_taking(t: int, anchors: list[int], guesses: list[_Guess], turns, final, scorer: TurnScorer | None = None,
-                 said: _ScenesNames | None = None) -> _Guess:
+                 said: _NamedInTurns | None = None) -> _Guess:
     """Speakers alternate: the nearest decided turn before and after `t` each give a guess (the
     same speaker at an even distance, their partner at an odd one). Agreement near an anchor is
     fairly safe; a single direction or a disagreement much less so. When they disagree the turns
