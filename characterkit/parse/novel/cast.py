@@ -510,6 +510,11 @@ def _contains(longer: str, shorter: str) -> bool:
     short_title, short_words = _tokens(shorter)
     if not short_words <= long_words or (short_words == long_words and long_title == short_title):
         return False
+    # 'Mrs. John Brooke' is John Brooke's wife: a woman's title before a man's given name names
+    # someone else than the name without it (and a man's title before a woman's name)
+    first = strip_article(shorter).split()[0] if not short_title else ""
+    if TITLES.get(long_title) and given_name_gender(first) not in ("", TITLES[long_title]):
+        return False
     # 'Elizabeth' -> 'Miss Elizabeth Bennet', 'Mr. Darcy' -> 'Mr. Fitzwilliam Darcy', but not
     # 'Miss Bennet' -> 'Elizabeth Bennet': a title and a surname may be a sister, a mother, a husband
     return not short_title or long_title == short_title

@@ -109,6 +109,15 @@ def test_the_books_makers_on_its_title_page_are_not_its_people():
     assert "Wickham" in cast  # one word after 'by' may be a caption's character: only full names are makers
 
 
+def test_a_wife_called_by_her_husbands_name_is_not_him():
+    text = ("John Grey came home, and he sat down. Mrs. John Grey met him; she smiled. John Grey was tired.\n\n"
+            '"I am late," said John. "The road," said John. "Sit," said Mrs. Grey. "Tea," said Mrs. Grey.\n\n'
+            '"Yes," said Mrs. John Grey.\n')
+    cast = {alias: c for c in scan_cast(text) for alias in c.aliases}
+    assert cast["John"] is cast["John Grey"] and cast["Mrs. Grey"] is cast["Mrs. John Grey"]
+    assert cast["John"] is not cast["Mrs. Grey"]
+
+
 def test_a_house_named_for_the_family_is_no_person():
     # 'Grey Lodge' would join Miss Grey's forms and keep her from the eldest daughter
     text = ("They drove up to Grey Lodge at noon. The Greys had lived at Grey Lodge for years.\n\n"
