@@ -21,7 +21,7 @@ from collections import Counter
 
 from bench.common import CORPORA, save
 from characterkit.parse.novel.calibrate import TABLE, fit
-from characterkit.parse.novel.eval import SETTINGS, _novel_folders, load_pdnc_novel, score_novel
+from characterkit.parse.novel.eval import SETTINGS, _novel_folders, load_pdnc_novel, quote_of, score_novel
 from characterkit.parse.novel.quotes import find_quotes, split_paragraphs
 from characterkit.parse.novel.turn_scorer import FEATURES, WEIGHTS as TURN_WEIGHTS, fit as fit_turns, load_weights
 from characterkit.records import DEFAULT_MIN_CONFIDENCE
@@ -75,8 +75,6 @@ def lono(rows, cut: float) -> dict:
 def turn_examples(folders) -> list[tuple[list[dict], int]]:
     """(candidates' features, index of the true speaker or -1) for every turn the scorer chose for,
     cast given: what turn_scorer.fit learns from."""
-    import bisect
-
     from characterkit.parse.novel.book import analyse
 
     examples = []
@@ -87,9 +85,7 @@ def turn_examples(folders) -> list[tuple[list[dict], int]]:
         starts = [s.quote.start for s in spoken]
         speaker_of = {}
         for g in gold:
-            i = bisect.bisect_right(starts, g.start + 2) - 1
-            if i >= 0 and any(s - 2 <= g.start <= e for s, e in spoken[i].quote.spans):
-                speaker_of.setdefault(i, g.speaker)
+            speaker_of.setdefault(quote_of(g, spoken, starts), g.speaker)
         for first, options in record:
             if first in speaker_of and options:
                 names = [who.name for who, _ in options]
@@ -122,15 +118,14 @@ def main(argv: list[str]) -> None:
         print(f"skipped: {PDNC} not found")
         return
     folders = _novel_folders(PDNC, None)
-    rows = [score_novel(f, s, DEFAULT_MIN_CONFIDENCE) for s in SETTINGS for f in folders]
-    records = [rec[:3] for r in rows for rec in r["records"]]
     if "--write-table" in argv:  # the turn scorer's weights first: the confidences are measured with them
         TURN_WEIGHTS.write_text(json.dumps({"fitted_on": "PDNC dev novels (12), cast given", "features": list(FEATURES),
                                             "weights": fit_turns(turn_examples(folders))}, indent=1) + "\n", encoding="utf-8")
         load_weights.cache_clear()
         print(f"wrote {TURN_WEIGHTS}")
-        rows = [score_novel(f, s, DEFAULT_MIN_CONFIDENCE) for s in SETTINGS for f in folders]
-        records = [rec[:3] for r in rows for rec in r["records"]]
+    rows = [score_novel(f, s, DEFAULT_MIN_CONFIDENCE) for s in SETTINGS for f in folders]
+    records = [rec[:3] for r in rows for rec in r["records"]]
+    if "--write-table" in argv:
         TABLE.write_text(json.dumps({"fitted_on": "PDNC dev novels (12), both cast settings", "cells": fit(records)},
                                     indent=1, sort_keys=True) + "\n", encoding="utf-8")
         print(f"wrote {TABLE}")

@@ -115,16 +115,15 @@ def attribute(text: str, quotes: list[Quote], paragraphs: list[Paragraph], cast:
     first = _attribute_all(text, quotes, paragraphs, arounds, tags, cast, narrator, {}, record)
     epithets = learn_epithets(tags, first)
     final = _attribute_all(text, quotes, paragraphs, arounds, tags, cast, narrator, epithets, record) if epithets else first
-    return _mark_leads([_public(e) for e in final])
+    shares = {who.name: share for who, share in _explicit_shares(final).items()}
+    return _mark_leads([_public(e) for e in final], shares)
 
 
 def _attribute_all(text, quotes, paragraphs, arounds, tags, cast, narrator, epithets, record=None) -> list[_Evidence]:
     evidence = [_local_evidence(q, a, t, cast, narrator, epithets) for q, a, t in zip(quotes, arounds, tags)]
-    tagged = Counter(e.who for e in evidence if e.rule == "explicit" and isinstance(e.who, Character))
-    total = sum(tagged.values())
     if record is not None:
         record.clear()  # a second run (with epithets) is the one that counts
-    scorer = TurnScorer({who: n / total for who, n in tagged.items()}, record=record)
+    scorer = TurnScorer(_explicit_shares(evidence), record=record)
     result: list[_Evidence] = []
     for scene in _scenes(text, quotes, paragraphs):
         result.extend(_attribute_scene(scene, text, quotes, evidence, cast, narrator, scorer))
@@ -157,12 +156,17 @@ def learn_epithets(tags: list, evidence: list[_Evidence]) -> dict[str, Character
 # 0.982 -> 0.980 precision at coverage 0.456 -> 0.497, discovered 0.980 -> 0.975 at 0.418 -> 0.498.
 
 
-def _mark_leads(attributions: list[Attribution]) -> list[Attribution]:
-    explicit = Counter(a.speaker for a in attributions if a.rule == "explicit" and a.speaker)
-    least = LEAD_SHARE * sum(explicit.values())
+def _explicit_shares(evidence: list[_Evidence]) -> dict[Character, float]:
+    """Each character's share of the book's explicit tags ('said Jo'): how much of it they say."""
+    tagged = Counter(e.who for e in evidence if e.rule == "explicit" and isinstance(e.who, Character))
+    total = sum(tagged.values())
+    return {who: n / total for who, n in tagged.items()}
+
+
+def _mark_leads(attributions: list[Attribution], shares: dict[str, float]) -> list[Attribution]:
     for a in attributions:
         if a.speaker and a.rule != "explicit":
-            mark = "lead" if explicit[a.speaker] and explicit[a.speaker] >= least else "minor"
+            mark = "lead" if shares.get(a.speaker, 0.0) >= LEAD_SHARE else "minor"
             a.detail = f"{a.detail}-{mark}" if a.detail else mark
     return attributions
 
@@ -338,7 +342,7 @@ class _SceneState:
             self.mentioned.insert(0, c)
 
 
-def _attribute_scene(scene, text, quotes, evidence, cast, narrator, scorer: TurnScorer | None = None) -> list[_Evidence]:
+def _attribute_scene(scene, text, quotes, evidence, cast, narrator, scorer: TurnScorer) -> list[_Evidence]:
     """Final evidence for each quote of one scene: the rules first, then turn-taking."""
     final = {i: evidence[i] for i in scene}
     turns = _turns(scene, quotes)
@@ -438,8 +442,8 @@ class _NamedInTurns:
         return self.found[t]
 
 
-def _turn_taking(t: int, anchors: list[int], guesses: list[_Guess], turns, final, scorer: TurnScorer | None = None,
-                 said: _NamedInTurns | None = None) -> _Guess:
+def _turn_taking(t: int, anchors: list[int], guesses: list[_Guess], turns, final, scorer: TurnScorer,
+                 said: _NamedInTurns) -> _Guess:
     """Speakers alternate: the nearest decided turn before and after `t` each give a guess (the
     same speaker at an even distance, their partner at an odd one). Agreement near an anchor is
     fairly safe; a single direction or a disagreement much less so. When they disagree the turns
@@ -458,11 +462,8 @@ def _turn_taking(t: int, anchors: list[int], guesses: list[_Guess], turns, final
         if who is not None and who not in called:
             votes[side] = (who, distance)
     voted = _voted(list(votes.values()))
-    if scorer is None:
-        return voted
     called_before = _addressees(turns[t - 1], final) if t else []
-    named = (said[t], said[t - 1]) if said is not None else ([], [])
-    chosen = scorer.choose(t, anchors, guesses, votes, called, called_before, turns[t][0], named)
+    chosen = scorer.choose(t, anchors, guesses, votes, called, called_before, turns[t][0], (said[t], said[t - 1]))
     if chosen is None or chosen is voted.who:
         return voted
     distance = min((abs(t - a) for a in anchors if guesses[a].who is chosen), default=0)

@@ -53,12 +53,17 @@ class Character:
         return Character(self.name, list(self.aliases), self.gender, self.count, list(self.may_be))
 
 
-def default_nicknames() -> dict[str, list[str]]:
-    """{nickname (lower case): [formal names]} from characterkit/data/nicknames.yaml."""
+def _data_table(name: str) -> dict:
+    """A YAML table of characterkit/data (nicknames, given names)."""
     import yaml
 
+    return yaml.safe_load((Path(__file__).resolve().parents[2] / "data" / name).read_text(encoding="utf-8"))
+
+
+def default_nicknames() -> dict[str, list[str]]:
+    """{nickname (lower case): [formal names]} from characterkit/data/nicknames.yaml."""
     if not _NICKNAMES:
-        table = yaml.safe_load((Path(__file__).resolve().parents[2] / "data" / "nicknames.yaml").read_text(encoding="utf-8"))
+        table = _data_table("nicknames.yaml")
         for formal, nicks in table.items():
             for nick in nicks:
                 _NICKNAMES.setdefault(nick.lower(), []).append(formal)
@@ -405,10 +410,7 @@ def given_name_gender(word: str) -> str:
 
 @lru_cache(maxsize=1)
 def _given_names() -> dict[str, str]:
-    import yaml
-
-    table = yaml.safe_load((Path(__file__).resolve().parents[2] / "data" / "given_names.yaml").read_text(encoding="utf-8"))
-    return {name: gender for gender, names in table.items() for name in names}
+    return {name: gender for gender, names in _data_table("given_names.yaml").items() for name in names}
 
 
 def _tokens(form: str) -> tuple[str, frozenset]:

@@ -73,6 +73,13 @@ def map_to_gold(ours: Cast, gold: Cast) -> dict[str, str]:
     return mapping
 
 
+def quote_of(g, spoken: list, starts: list[int]) -> int:
+    """The index in `spoken` (analyse's quotations; `starts` their start offsets) of the quotation
+    that holds gold quote `g` (its start inside one of the spans, 2 characters of slack), or -1."""
+    i = bisect.bisect_right(starts, g.start + 2) - 1
+    return i if i >= 0 and any(s - 2 <= g.start <= e for s, e in spoken[i].quote.spans) else -1
+
+
 def score_novel(folder: Path, setting: str, min_confidence: float) -> dict:
     """Counts for one novel in one setting (see `evaluate_attribution` for the figures)."""
     text, gold, gold_cast = load_pdnc_novel(folder)
@@ -86,8 +93,8 @@ def score_novel(folder: Path, setting: str, min_confidence: float) -> dict:
     records = []  # (key, cast kind, right, quote type, gold is target, confidence, our quote index)
     judged = set()
     for g in gold:
-        i = bisect.bisect_right(starts, g.start + 2) - 1
-        found = i >= 0 and any(s - 2 <= g.start <= e for s, e in spoken[i].quote.spans)
+        i = quote_of(g, spoken, starts)
+        found = i >= 0
         predicted = mapping.get(spoken[i].speaker) if found and spoken[i].speaker else None
         right = predicted == g.speaker
         key = spoken[i].key if found and spoken[i].speaker else "unattributed"
