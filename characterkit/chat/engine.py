@@ -277,8 +277,9 @@ class ChatEngine:
         """The character's own source lines most related to the message and the last turn, rendered
         (MemoryIndex.recall: the lines and token budget finetune trained with)."""
         started = time.perf_counter()
-        query = recall_query([*history, Turn(self.character.user_name, message)])
-        recalled = self.memory.recall(query, lambda text: len(self.tokenizer(text, add_special_tokens=False)["input_ids"]))
+        turns = [*history, Turn(self.character.user_name, message)]
+        recalled = self.memory.recall(recall_query(turns), lambda text: len(self.tokenizer(text, add_special_tokens=False)["input_ids"]),
+                                      leave_out=[t.text for t in turns])
         self._memory_seconds = time.perf_counter() - started
         return recalled
 

@@ -7,7 +7,7 @@ costs a forward pass; see the bench's docstring for the recall comparison.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from characterkit.memory.store import MEMORY_FILE, MemoryEntry, read_memory
@@ -53,12 +53,15 @@ class MemoryIndex:
     def __len__(self) -> int:
         return len(self.entries)
 
-    def recall(self, query: str, count_tokens: Callable[[str], int], leave_out: str = "") -> list[str]:
+    def recall(self, query: str, count_tokens: Callable[[str], int], leave_out: Iterable[str] = ()) -> list[str]:
         """The best MEMORY_LINES entries for `query`, rendered, as many as fit in MEMORY_TOKENS tokens
         (`count_tokens` counts them). Chat and finetune both call this, so a LoRA trains with the
-        block it will see. `leave_out`: a line never recalled (training: the reply being trained)."""
-        leave_out = " ".join(leave_out.split())
-        found = [e for e in self.search(query, k=MEMORY_LINES + bool(leave_out)) if e.text != leave_out]
+        block it will see. `leave_out`: lines never recalled: those the prompt already shows (its
+        turns) and, in training, the reply being trained. The turns matter most in training, where
+        the context is the source itself: without them 41% of the lines recalled for Algernon's
+        samples were already in the sample's context (measured: 121 of 292)."""
+        shown = {" ".join(text.split()) for text in leave_out}
+        found = [e for e in self.search(query, k=MEMORY_LINES + len(shown)) if e.text not in shown]
         recalled, used = [], 0
         for entry in found[:MEMORY_LINES]:
             text = entry.render()

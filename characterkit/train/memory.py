@@ -1,6 +1,7 @@
 """Training with the memory block chat shows: each conversation gets the character's own source lines
 recalled for it the way chat recalls them (MemoryIndex.recall, the same query and token budget), its
-own reply left out, so a LoRA learns with the block it will see instead of rambling when it appears.
+own reply and the lines its context already shows left out, so a LoRA learns with the block it will
+see instead of rambling when it appears.
 
     report = add_recalled_lines(data, count_tokens)   # data.train / data.val gain `memories`
 
@@ -38,7 +39,8 @@ def add_recalled_lines(data, count_tokens) -> dict:
             index = indexes[conv.character]
             if index is None:
                 continue
-            lines = index.recall(recall_query(conv.turns), count_tokens, leave_out=conv.reply or "")
+            lines = index.recall(recall_query(conv.turns), count_tokens,
+                                 leave_out=[conv.reply or "", *(t.text for t in conv.turns)])
             conversations[i] = replace(conv, memories=lines)
             with_lines[split] += bool(lines)
     return {"file": MEMORY_FILE, "lines": sum(len(ix) for ix in indexes.values() if ix is not None),

@@ -25,6 +25,9 @@ def test_recalled_lines_go_into_the_persona_block(engine):
     assert "apple orchard behind the mill" in persona_block
     assert "Things Mara has said before:" in persona_block
     assert conv.memories and "drowned" not in persona_block  # only what is relevant
+    history = [Turn("You", "Who planted those trees?"), Turn("Mara", "I planted the apple orchard behind the mill myself.")]
+    again = chat.build_prompt(history, "The orchard, you say?", 40, ChatMemory(long_term=True))[1]
+    assert not any("apple orchard" in line for line in again.memories)  # the conversation already shows it
 
 
 def test_memory_off_gives_the_prompt_of_a_chat_without_memory(engine):

@@ -69,5 +69,7 @@ def test_recall_renders_the_best_lines_within_the_budget_and_leaves_out_a_line()
     assert 1 <= len(lines) <= MEMORY_LINES and sum(map(words, lines)) <= MEMORY_TOKENS
     assert any("orchard" in line for line in lines) and lines[0].startswith("Tobias: ")  # cue -> "answer"
     mine = "I planted the apple orchard behind the mill myself."
-    assert not any(mine in line for line in index.recall(query, words, leave_out=mine))  # training: not its own reply
+    assert not any(mine in line for line in index.recall(query, words, leave_out=[mine]))  # training: not its own reply
+    shown = index.recall(query, words, leave_out=["Tobias: Who planted the orchard?", f"  {mine}\n"])
+    assert shown and not any(mine in line for line in shown)  # a line the prompt already shows, however spaced
     assert index.recall(query, lambda text: MEMORY_TOKENS + 1) == []  # nothing fits: nothing recalled

@@ -1,10 +1,13 @@
-"""finetune trains with the memory block chat shows: recalled lines in each sample, never its own reply."""
+"""finetune trains with the memory block chat shows: recalled lines in each sample, never its own reply
+nor a line its context already shows."""
 
 import json
 from dataclasses import replace
 
 from characterkit.cli import main
 from characterkit.data import sample_transcript_path
+from characterkit.memory import MemoryIndex
+from characterkit.memory.retrieve import recall_query
 from characterkit.prompts import Conversation
 from characterkit.records import Turn
 
@@ -14,16 +17,22 @@ def _prepared(home):
     return home / "datasets" / "Mara"
 
 
-def test_samples_get_recalled_lines_but_never_their_own_reply(home):
+def test_samples_get_recalled_lines_but_never_their_own_reply_nor_their_context(home):
     from characterkit.train.data import read_training_data
-    from characterkit.train.memory import add_recalled_lines
+    from characterkit.train.memory import add_recalled_lines, memory_file
 
     data = read_training_data(str(_prepared(home)))
     report = add_recalled_lines(data, lambda text: len(text.split()))
     assert report["lines"] > 0 and report["samples_with_lines"]["train"] > len(data.train) // 2
     assert report["samples_with_lines"]["val"] > 0  # the held-out loss measures the chat with memory
+    index, would_repeat = MemoryIndex.load(memory_file(data), "Mara"), 0
     for conv in data.train + data.val:
-        assert all(f'"{" ".join(conv.reply.split())}"' not in line for line in conv.memories)
+        said = [" ".join(t.text.split()) for t in conv.turns if t.speaker == conv.character]
+        for text in [" ".join(conv.reply.split()), *said]:
+            assert all(f'"{text}"' not in line for line in conv.memories)
+        unfiltered = index.recall(recall_query(conv.turns), lambda text: len(text.split()), leave_out=[conv.reply])
+        would_repeat += any(f'"{text}"' in line for text in said for line in unfiltered)
+    assert would_repeat > 0  # this data does recall lines its contexts show, when they are not left out
 
 
 def test_a_long_sample_loses_old_context_then_recalled_lines_then_its_cue(home, tiny_model):
