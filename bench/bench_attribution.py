@@ -48,7 +48,7 @@ def kept_figures(records, table, cut: float) -> dict:
             c["kept_target"] += is_target or not right  # an error may be a line given to the target
     r = lambda a, b: round(a / b, 3) if b else None
     return {"kept_precision": r(c["kept_right"], c["kept"]), "kept_coverage": r(c["kept_right"], c["gold"]),
-            "target_coverage": r(c["kept_target_right"], c["gold_target"])}
+            "target_coverage": r(c["kept_target_right"], c["gold_target"]), "counts": c}
 
 
 def lono(rows, cut: float) -> dict:
@@ -62,13 +62,9 @@ def lono(rows, cut: float) -> dict:
             pooled.extend((held["records"], table))
         c = Counter()
         for records, table in zip(pooled[::2], pooled[1::2]):
-            f = kept_figures(records, table, cut)
-            kept = sum(1 for _ in records)  # weights: every novel counts by its quotes
-            c["right"] += f["kept_coverage"] * kept
-            c["kept"] += (f["kept_coverage"] / f["kept_precision"]) * kept if f["kept_precision"] else 0
-            c["gold"] += kept
-        out[setting] = {"kept_precision": round(c["right"] / c["kept"], 3) if c["kept"] else None,
-                        "kept_coverage": round(c["right"] / c["gold"], 3)}
+            c.update(kept_figures(records, table, cut)["counts"])  # pooled counts: every quote weighs the same
+        out[setting] = {"kept_precision": round(c["kept_right"] / c["kept"], 3) if c["kept"] else None,
+                        "kept_coverage": round(c["kept_right"] / c["gold"], 3)}
     return out
 
 

@@ -66,6 +66,8 @@ def analyse(text: str, cast: Cast | None = None, paragraphs: list[Paragraph] | N
     kind = "discovered" if cast.origin == "discovered" else "given"
     spoken = [SpokenQuote(q, a.speaker, confidence(a.key, kind, a.confidence) if a.speaker else 0.0, a.rule, a.key)
               for q, a in zip(quotes, attribute(text, quotes, paragraphs, cast, record))]
+    known = set(cast.names())  # a discovered cast lists the people found known only by a description
+    cast = cast.listing(list(dict.fromkeys(s.speaker for s in spoken if s.speaker and s.speaker not in known)))
     if llm is not None and spoken:
         from characterkit.parse.novel.llm import ask_llm
 

@@ -101,6 +101,15 @@ class Cast:
                 if len(words) > 1 and not title_of(alias):
                     _add(self._surnames[words[-1]], character)
 
+    def listing(self, names: list[str]) -> "Cast":
+        """A copy that also lists these names as characters (people attribution found the text
+        knows only by a description, 'The Mariner'): for showing the cast, after attribution."""
+        if not names:
+            return self
+        listed = Cast([*self.characters, *(Character(n) for n in names)], self.origin, self.extra_nicknames)
+        listed.joined = dict(self.joined)
+        return listed
+
     def __iter__(self):
         return iter(self.characters)
 

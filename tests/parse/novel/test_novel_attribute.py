@@ -223,3 +223,32 @@ def test_guesses_carry_whether_they_land_on_a_lead_speaker():
     by_rule = {(a.speaker, a.rule, a.detail.rsplit("-", 1)[-1]) for a in found if a.rule != "explicit"}
     assert by_rule == {("Tobias", "turn-taking", "minor"), ("Mara", "narration", "lead")}  # Tobias: 1 of 7 tags
     assert all(not a.detail.endswith(("lead", "minor")) for a in found if a.rule == "explicit")
+
+
+def test_someone_the_text_knows_only_by_a_description():
+    """'said the ferryman' beside 'said Mr. Finch', turn after turn: the ferryman is a person of his
+    own, a character of the discovered cast, not Mr. Finch; the untagged turns between alternate."""
+    text = ("CHAPTER I.\n\nMr. Finch came down to the river at dawn.\n\n"
+            '"Is the boat ready?" said Mr. Finch.\n\n"Ready enough," said the ferryman.\n\n'
+            '"Then take me over," said Mr. Finch.\n\n"That will be a shilling," said the ferryman.\n\n'
+            '"A shilling! For that?"\n\n"For that," said the ferryman.\n\n'
+            '"Here it is," said Mr. Finch, and stepped in.\n')
+    spoken, cast = analyse(text)
+    assert "The Ferryman" in cast.names()
+    assert [s.speaker for s in spoken] == ["Mr. Finch", "The Ferryman", "Mr. Finch", "The Ferryman", "Mr. Finch",
+                                           "The Ferryman", "Mr. Finch"]
+    given = Cast([Character("Mr. Finch", [], "M"), Character("Mara", [], "F")], origin="cast.yaml")
+    assert [s.speaker for s in analyse(text, given)[0]][1::2] == [None, None, None]  # not a listed character: unlisted
+
+
+def test_a_description_of_someone_named_is_not_a_person_of_its_own():
+    """'the beadle' answers Mara, and Mr. Finch, the man of the scene, is never named beside him:
+    nobody new, the beadle is Mr. Finch; nor is 'the stranger' (a plain person noun) or 'the voice'."""
+    scenes = "".join(f'CHAPTER {i + 1}.\n\nMr. Finch came in.\n\n"Good day, Mara," said Mr. Finch.\n\n'
+                     f'"Good day," said Mara.\n\n"Day {i}," said the beadle.\n\n' for i in range(4))
+    spoken, cast = analyse(scenes)
+    assert "The Beadle" not in cast.names() and spoken[-1].speaker == "Mr. Finch"
+    for description in ("the stranger", "the voice"):
+        text = ("CHAPTER I.\n\n" + "".join(f'"Who is there? {i}" said Mr. Finch.\n\n"Only me," said {description}.\n\n'
+                                             for i in range(4)))
+        assert description.title() not in analyse(text)[1].names()
