@@ -20,7 +20,7 @@ from characterkit.parse.novel.calibrate import confidence
 from characterkit.parse.novel.matter import blank_matter, plain
 from characterkit.parse.novel.patterns import speech_tag
 from characterkit.parse.novel.cast import Cast, join_lone_names, load_cast, scan_cast
-from characterkit.parse.novel.quotes import QUOTE_MARKS, Paragraph, Quote, find_quotes, split_paragraphs
+from characterkit.parse.novel.quotes import QUOTE_MARKS, Paragraph, Quote, as_line, find_quotes, split_paragraphs
 from characterkit.records import BREAK, DEFAULT_MIN_CONFIDENCE, NARRATION, SPEECH, Line
 
 
@@ -38,7 +38,7 @@ class SpokenQuote:
         return {
             "start": self.quote.start,
             "end": self.quote.end,
-            "text": plain(self.quote.text),
+            "text": as_line(plain(self.quote.text)),
             "speaker": self.speaker,
             "confidence": self.confidence,
             "rule": self.rule,
@@ -97,7 +97,7 @@ def novel_lines(text: str, source: str = "", cast: Cast | None = None, linenos: 
         while next_quote < len(spoken) and spoken[next_quote].quote.first_paragraph == index:
             item = spoken[next_quote]
             yield from _narration(text, pos, item.quote.start, source, line_starts, drops, after_quote=pos == cursor)
-            yield Line(item.speaker, plain(item.quote.text), SPEECH, source, _lineno(line_starts, item.quote.start),
+            yield Line(item.speaker, as_line(plain(item.quote.text)), SPEECH, source, _lineno(line_starts, item.quote.start),
                        item.confidence, may_be.get(item.speaker, ()))
             pos = cursor = item.quote.end
             next_quote += 1

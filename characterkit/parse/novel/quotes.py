@@ -231,7 +231,10 @@ def _join_pieces(text: str, pieces: list[_Piece], paragraphs: list[Paragraph]) -
 _SENTENCE_OPENERS = set("""But And Or So Yet Now Then Well Oh Ah No Yes What Why How Where When Who Which
 The This That These Those There It He She We They You My Our Your His Her Their Do Does Did Is Are Was
 Were Will Would Shall Should Can Could May Might Must Have Has Had If Let Pray Come Go Look Perhaps
-Indeed Nay Besides However Still""".split())
+Indeed Nay Besides However Still In On At To From With Without By For After Before As Because Since
+Although Though Unless Until While Not All Every Each Some Any Many Much More Most Only Even Just Here
+Once Never Always Sometimes Nothing Everything Everybody Nobody Somebody Someone Everyone Anyone
+Anything Something Please Thank Thanks Very Quite Surely Certainly""".split())
 
 
 def join_pieces(pieces: list[str]) -> str:
@@ -243,6 +246,16 @@ def join_pieces(pieces: list[str]) -> str:
             out = out[:-1] + "."
         out = f"{out} {piece}" if out else piece
     return out
+
+
+def as_line(text: str) -> str:
+    """A quotation's words as a line of dialogue: the comma its speech tag followed ends the
+    sentence, and a quotation that opens mid-sentence starts with a capital:
+    `funny angels in hoods and mittens,` -> `Funny angels in hoods and mittens.`"""
+    text = text.strip()
+    if text[-1:] in (",", ";", ":"):
+        text = text[:-1].rstrip() + "."
+    return text[:1].upper() + text[1:] if text[:1].islower() else text
 
 
 # A subject right before a speech verb: `the Gryphon `, `his aunt `, `she `, `Fearenside ` (an adverb may follow).

@@ -9,7 +9,7 @@ from characterkit.parse.novel.eval import error_class
 from characterkit.parse.novel.llm import _decided
 from characterkit.parse.novel.matter import blank_matter, plain
 from characterkit.parse.novel.patterns import NARRATOR, narrator_name, speech_tag
-from characterkit.parse.novel.quotes import join_pieces
+from characterkit.parse.novel.quotes import as_line, join_pieces
 from characterkit.parse.speakers import SpeakerTable
 from characterkit.records import SPEECH
 
@@ -71,6 +71,9 @@ def test_a_cast_file_extends_the_nickname_table(tmp_path):
 def test_removing_a_speech_tag_leaves_sentences():
     assert join_pieces(["I guessed as much,", "But why now?"]) == "I guessed as much. But why now?"
     assert join_pieces(["Well,", "Oswin is here."]) == "Well, Oswin is here."  # a name may go on the sentence
+    assert join_pieces(["The changes have begun,", "In most houses they do."]) == "The changes have begun. In most houses they do."
+    assert as_line("lanterns and rope,") == "Lanterns and rope."  # the comma before `said Jo` ends the line
+    assert as_line("Wait--") == "Wait--" and as_line("'tis late;") == "'tis late."  # an interruption stays
 
 
 def test_front_and_back_matter_is_never_speech():
@@ -79,7 +82,7 @@ def test_front_and_back_matter_is_never_speech():
     blanked, counts = blank_matter(text)
     assert len(blanked) == len(text) and counts == {"bracketed_matter": 1, "contents_line": 1}
     speech = [line for line in novel_lines(text, "n.txt") if line.kind == SPEECH]
-    assert [line.text for line in speech] == ["We sail at dawn,"]
+    assert [line.text for line in speech] == ["We sail at dawn."]
 
 
 def test_a_contents_page_without_page_numbers_is_blanked_and_names_nobody():
