@@ -143,6 +143,16 @@ MAX_CAST_LINES = 300
 
 # --- actions ----------------------------------------------------------------------------------
 
+# Gutenberg marks italics as _word_ (and sometimes bold as =word=), as chat logs' markdown does: the
+# marks are not text.
+_ITALICS = re.compile(r"(?<![\w_])_(?=\S)([^_\n]*?\S)_(?![\w_])|(?<![\w=])=(?=\S)([^=\n]*?\S)=(?![\w=])")
+
+
+def plain(words: str) -> str:
+    """Words without Gutenberg's markup: '_did_ say' -> 'did say', '[_Exit._]' -> '[Exit.]'."""
+    return _ITALICS.sub(lambda m: m.group(1) or m.group(2), words) if "_" in words or "=" in words else words
+
+
 _ACTION = re.compile(r"\s*(?:\([^()]*\)|\[[^\[\]]*\]|\*[^*]+\*)\s*")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?])")
 
@@ -220,10 +230,10 @@ def narration_line(parts: list[str], lineno: int, source: str, keep: bool, reaso
 
 
 def _joined(parts: list[str]) -> str:
-    """The lines of a turn stripped and joined with single spaces (lines with no text left out)."""
+    """The lines of a turn stripped and joined with single spaces (lines with no text left out), plain."""
     if len(parts) == 1:
-        return parts[0].strip()
-    return " ".join(filter(None, map(str.strip, parts)))
+        return plain(parts[0].strip())
+    return plain(" ".join(filter(None, map(str.strip, parts))))
 
 
 def break_line(text: str, lineno: int, source: str) -> Line:

@@ -71,7 +71,7 @@ def test_a_plain_paragraph_after_an_aside_continues_the_interrupted_speech(parse
     lines, _ = parse(text, "ownline")
     assert [(line.kind, line.speaker, line.text) for line in lines] == [
         (SPEECH, "LADY CAPULET", "We follow thee."),
-        (NARRATION, None, "[_Exit Servant._]"),
+        (NARRATION, None, "[Exit Servant.]"),
         (SPEECH, "LADY CAPULET", "Juliet, the County stays."),
         (SPEECH, "NURSE", "Go, girl."),
         (NARRATION, None, "TABLEAU"),  # right after a speech, with no aside between: a direction
@@ -82,3 +82,9 @@ def test_a_capitals_tag_may_carry_its_speech_on_the_same_line(parse):
     text = "PETER.\nAnon.\n\nROMEO. Nurse, commend me to thy lady\nand mistress.\n"
     lines, _ = parse(text, "ownline")
     assert speech(lines) == [("PETER", "Anon."), ("ROMEO", "Nurse, commend me to thy lady and mistress.")]
+
+
+def test_gutenberg_italics_marks_are_not_text(parse):
+    text = "ROMEO.\nI go, _I go_. [_Exit._]\n\n[_Enter Nurse._]\n\nNURSE.\nMadam!\n"
+    lines, _ = parse(text, "ownline")
+    assert [line.text for line in lines] == ["I go, I go. [Exit.]", "[Enter Nurse.]", "Madam!"]

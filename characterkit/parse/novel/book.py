@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Iterator
 
 from characterkit.errors import UserError
+from characterkit.parse.common import plain
 from characterkit.parse.novel.attribute import attribute
 from characterkit.parse.novel.calibrate import confidence
-from characterkit.parse.novel.matter import blank_matter, plain
+from characterkit.parse.novel.matter import blank_matter
 from characterkit.parse.novel.patterns import speech_tag
 from characterkit.parse.novel.cast import Cast, join_lone_names, load_cast, scan_cast
 from characterkit.parse.novel.quotes import QUOTE_MARKS, Paragraph, Quote, as_line, find_quotes, split_paragraphs

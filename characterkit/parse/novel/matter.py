@@ -21,8 +21,6 @@ _LISTING = re.compile(r"^[^\n]{1,100}?\S(?:[ \t]{4,}|[ \t]*\.{3,}[ \t.]*)(?:\d{1
 # A table of contents without page numbers: four or more lines in a row of a chapter number and a
 # title ('20.  Irene's Clue'). Its titles name characters with the words after them ('Curdie Comes').
 _NUMBERED_LIST = re.compile(r"(?:^[ \t]*(?:\d{1,3}|[IVXLC]{1,7})\.[ \t]+[A-Z][^\n]{0,80}\n){4,}", re.MULTILINE)
-# Gutenberg marks italics as _word_ (and sometimes bold as =word=): the marks are not text.
-_ITALICS = re.compile(r"(?<![\w_])_(?=\S)([^_\n]*?\S)_(?![\w_])|(?<![\w=])=(?=\S)([^=\n]*?\S)=(?![\w=])")
 
 
 def blank_matter(text: str) -> tuple[str, Counter]:
@@ -40,7 +38,3 @@ def blank_matter(text: str) -> tuple[str, Counter]:
     text = _NUMBERED_LIST.sub(blank("contents_list"), text)
     return text, counts
 
-
-def plain(words: str) -> str:
-    """Words without Gutenberg's markup: '_did_ say' -> 'did say'."""
-    return _ITALICS.sub(lambda m: m.group(1) or m.group(2), words) if "_" in words or "=" in words else words

@@ -7,7 +7,8 @@ from characterkit.parse.novel.calibrate import confidence, fit
 from characterkit.parse.novel.cast import Cast, Character, load_cast, scan_cast
 from characterkit.parse.novel.eval import error_class
 from characterkit.parse.novel.llm import _decided
-from characterkit.parse.novel.matter import blank_matter, plain
+from characterkit.parse.common import plain
+from characterkit.parse.novel.matter import blank_matter
 from characterkit.parse.novel.patterns import NARRATOR, narrator_name, speech_tag
 from characterkit.parse.novel.quotes import as_line, join_pieces
 from characterkit.parse.speakers import SpeakerTable
