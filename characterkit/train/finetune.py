@@ -267,7 +267,16 @@ def _run_card(plan: RunPlan, result: dict) -> dict:
     return artifacts.run_card(
         settings=plan.settings, model_dir=plan.model_dir, model_type=plan.model_type, fmt=plan.fmt,
         character=character, persona=plan.data.persona(character), greeting=plan.data.greeting(character),
-        stop_strings=plan.fmt.stop_strings(probe), data=plan.data, encode_stats=plan.encode_stats, result=result)
+        stop_strings=_stop_strings(plan, probe), data=plan.data, encode_stats=plan.encode_stats, result=result)
+
+
+def _stop_strings(plan: RunPlan, probe: Conversation) -> list[str]:
+    """The format's stops, and a newline when every reply it trained on is one line (dialogue always
+    is): the LoRA learned to end its turn there, and chat stops at the newline whatever the template
+    (a chat template alone lets a reply run on over paragraphs)."""
+    stops = plan.fmt.stop_strings(probe)
+    one_line = not plan.data.is_text and all("\n" not in (conv.reply or "") for conv in plan.data.train)
+    return stops if "\n" in stops or not one_line else [*stops, "\n"]
 
 
 def _data_name(data: TrainingData) -> str:

@@ -84,6 +84,7 @@ def test_two_training_steps_write_a_lora_on_it(smollm2):
     card = finetune(FinetuneSettings(model=SMOLLM2.folder, data=report["folder"], lora_name="mara", max_steps=2,
                                      micro_batch_size=2, cutoff=192, save_steps=0, rank=4, alpha=8))
     assert card["result"]["global_step"] == 2 and card["prompt_format"] == "chat-template"
+    assert card["stop_strings"][0] == "<|im_end|>" and "\n" in card["stop_strings"]  # one-line replies: a newline ends one
     lora = smollm2.parent.parent / "loras" / "mara"
     assert (lora / "adapter_model.safetensors").is_file()
     adapter = json.loads((lora / "adapter_config.json").read_text())
