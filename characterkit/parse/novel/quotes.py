@@ -131,8 +131,20 @@ def find_quotes(text: str, paragraphs: list[Paragraph] | None = None, style: str
     pieces = []
     for index, para in enumerate(paragraphs):
         if not para.heading:
-            pieces.extend(_paragraph_pieces(text, para, index, style))
+            pieces.extend(p for p in _paragraph_pieces(text, para, index, style) if not _mentioned(text, p))
     return _join_pieces(text, pieces, paragraphs)
+
+
+# A few words quoted inside a sentence of narration, `She didn't say “perhaps never,” but each
+# silently added it`: words mentioned, not spoken (a lowercase word before the mark and after it).
+_MENTION_WORDS = 4
+
+
+def _mentioned(text: str, piece) -> bool:
+    words = text[piece.start : piece.end].split()
+    return (not piece.runs_on and 0 < len(words) <= _MENTION_WORDS and words[0][:1].islower()
+            and re.search(r"[a-z]\s$", text[max(0, piece.start - 3) : piece.start - 1]) is not None
+            and re.match(r"\s[a-z]", text[piece.end + 1 : piece.end + 3]) is not None)
 
 
 def _paragraph_pieces(text: str, para: Paragraph, index: int, style: str):

@@ -22,6 +22,13 @@ def test_a_quote_broken_by_narration_is_one_utterance():
     assert text[quote.start : quote.end].startswith("Well,") and text[quote.end] == '"'
 
 
+def test_words_the_narration_mentions_are_not_speech():
+    text = ('\u201cThe boat will not come back this year.\u201d Nobody would say\n\u201cperhaps never,\u201d but each of them '
+            'thought it, and the \u201cold tub\u201d stayed on the shore.\n\n'
+            '\u201cCome here,\u201d said Oswin, \u201cnow.\u201d\n')
+    assert [q.text for q in find_quotes(text)] == ["The boat will not come back this year.", "Come here, now."]
+
+
 def test_speech_over_several_paragraphs_is_one_quote():
     text = ('"It began in the spring," said the captain. "We sailed north.\n\n'
             '"The ice came early that year.\n\n'
