@@ -30,7 +30,7 @@ def cli():
     """
 
 
-@cli.group()
+@cli.group(short_help="Sources -> training samples (dialogue, style, synth).")
 def prepare():
     """Turn sources into training samples (dialogue, style pairs, synthetic pairs)."""
 
@@ -87,10 +87,10 @@ def prepare_dialogue_cmd(sources, names, all_speakers, min_lines, rounds, fmt, a
     click.echo(summary(prepare_dialogue(settings)))
 
 
-@cli.command("speakers")
+@cli.command("speakers", short_help="Who speaks in the sources, with line counts.")
 @click.argument("sources", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--format", "fmt", default="auto", show_default=True,
-              help="Source format: auto, inline (Name: line), ownline (Name on its own line), chatlog.")
+              help="Source format: auto, inline (Name: line), ownline (Name on its own line), chatlog, novel.")
 @click.option("--alias", "aliases", multiple=True, metavar="ALIAS=NAME", help='Merge a name into another: "Jack=John Worthing".')
 @click.option("--cast", default=None, type=click.Path(dir_okay=False),
               help="Novels: a cast file (YAML list of name, aliases, gender) instead of the cast found in the text.")
@@ -174,7 +174,7 @@ def prepare_synth_cmd(template, llm, sample, filters, output, journal, fresh, wr
     print_summary(prepare_synth(settings))
 
 
-@cli.command("pair")
+@cli.command("pair", short_help="Pair prompts/x.txt with completions/x.txt into samples.")
 @click.argument("prompts_dir", type=click.Path())
 @click.argument("completions_dir", type=click.Path())
 @click.option("--character", default="Assistant", show_default=True, help="Whose voice the completions are.")
@@ -194,7 +194,7 @@ def pair_cmd(prompts_dir, completions_dir, character, persona, strict, filters, 
 # --- finetune / eval / make-tiny-model --------------------------------------------------------
 
 
-@cli.command("finetune")
+@cli.command("finetune", short_help="Train a LoRA on a dataset into loras/NAME/.")
 @click.option("-m", "--model", required=True, help="Base model: a folder under models/ or a path.")
 @click.option("-d", "--data", required=True,
               help="Dataset folder (datasets/NAME), any characterkit export file, or a .txt for style training.")
@@ -259,7 +259,7 @@ def finetune_cmd(**options):
     click.echo(summary(finetune(FinetuneSettings(**options))))
 
 
-@cli.command("eval")
+@cli.command("eval", short_help="Does the LoRA sound like the character? Base vs LoRA.")
 @click.option("-l", "--lora", required=True, help="A folder under loras/ or a path.")
 @click.option("-m", "--model", default=None, help="Base model (default: the one the LoRA was trained on).")
 @click.option("-d", "--data", default=None, help="Dataset (default: the one the LoRA was trained on).")
@@ -280,7 +280,7 @@ def eval_cmd(**options):
     click.echo(summary(evaluate(EvalSettings(**options))))
 
 
-@cli.command("make-tiny-model")
+@cli.command("make-tiny-model", short_help="Build a tiny local model for trying the pipeline.")
 @click.argument("out_dir", type=click.Path(file_okay=False))
 @click.option("--arch", default="llama", show_default=True, type=click.Choice(["llama", "gptj", "neox", "gpt2"]))
 @click.option("--pretrain", "pretrain_file", default=None, type=click.Path(exists=True, dir_okay=False),
@@ -296,7 +296,7 @@ def make_tiny_model_cmd(out_dir, arch, pretrain_file, steps):
 # --- chat ------------------------------------------------------------------------------------
 
 
-@cli.command("chat")
+@cli.command("chat", short_help="Talk to the character, in the browser or the terminal.")
 @click.option("-l", "--lora", default=None, help="A folder under loras/ or a path; its run card names the base model.")
 @click.option("-m", "--model", default=None, help="Base model under models/ or a path (default: the LoRA's own).")
 @click.option("--character", default=None,
@@ -331,7 +331,7 @@ def chat_cmd(**options):
 # --- novels ----------------------------------------------------------------------------------
 
 
-@cli.command("quotes")
+@cli.command("quotes", short_help="Every quotation of a novel with its speaker.")
 @click.argument("novel", type=click.Path(dir_okay=False))
 @click.option("--cast", default=None, type=click.Path(dir_okay=False),
               help="Cast file (YAML list of name, aliases, gender) instead of the cast found in the text.")
@@ -343,12 +343,15 @@ def quotes_cmd(novel, cast, jsonl, use_llm, llm):
     import json
 
     from characterkit.parse.novel import format_quote, read_quotes
+    from characterkit.parse.novel.book import QUOTE_HEADER
 
-    for row in read_quotes(novel, cast=cast, llm=llm if use_llm else None):
+    for n, row in enumerate(read_quotes(novel, cast=cast, llm=llm if use_llm else None)):
+        if n == 0 and not jsonl:
+            click.echo(QUOTE_HEADER + "   (offset: characters into the text)")
         click.echo(json.dumps(row, ensure_ascii=False) if jsonl else format_quote(row))
 
 
-@cli.command("eval-attribution")
+@cli.command("eval-attribution", short_help="Score novel quote attribution on PDNC.")
 @click.argument("pdnc_dir", type=click.Path(file_okay=False))
 @click.option("--novel", "novels", multiple=True, help="Only this PDNC novel folder (repeatable; default: all).")
 @click.option("--setting", "settings", multiple=True, type=click.Choice(["given", "discovered"]),

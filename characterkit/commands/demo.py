@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 
-@click.command()
+@click.command(short_help="The whole job on the bundled sample, then a chat.")
 @click.option("--tiny", is_flag=True,
               help="Use a tiny model built here in seconds instead of SmolLM2-135M-Instruct (fast, but its "
                    "replies are nonsense words).")

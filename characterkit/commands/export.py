@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 
 
-@click.group("export")
+@click.group("export", short_help="Write a trained LoRA in the formats other tools load.")
 def export():
     """Write a trained LoRA in the formats other tools load."""
 

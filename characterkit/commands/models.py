@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 
-@click.group("models")
+@click.group("models", short_help="Base models in models/ and the built-in ones.")
 def models_group():
     """Base models: what is in models/ and what characterkit can install offline (from a pip package)."""
 

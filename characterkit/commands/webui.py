@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 
-@click.command("into-webui")
+@click.command("into-webui", short_help="Install a dataset into text-generation-webui.")
 @click.argument("args", nargs=-1, required=True, metavar="[DATASET] WEBUI_PATH")
 @click.option("--lora", default=None, help="Also install this LoRA (a folder in loras/ or a path) and its character.")
 @click.option("--name", "dataset_name", default=None, help="Name to install the dataset under (default: its folder's name).")

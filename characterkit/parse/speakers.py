@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from characterkit.errors import UserError, closest
 from characterkit.parse.common import clean_name
+from characterkit.records import DEFAULT_MIN_CONFIDENCE
 
 
 def speaker_key(name: str) -> str:
@@ -161,7 +162,10 @@ class SpeakerTable:
         sources = [f"{names[source]}: read as {fmt_name}" for source, fmt_name in self.formats.items()]
         unsure = [f"{name} may be {' or '.join(s.may_be)}: kept apart, since the text does not say which "
                   f"(to merge: --alias \"{name}=NAME\")" for s in self if s.may_be and (name := self.display(s.key))]
-        return "\n".join([*sources, *[fmt.format(*row) for row in [header, *rows]], *unsure])
+        legend = ([f"kept: the lines whose speaker is sure enough to train on (confidence at least {DEFAULT_MIN_CONFIDENCE},"
+                   " prepare's --min-confidence): prepare keeps these as the character's replies"]
+                  if any(s.kept != s.lines for s in self) else [])
+        return "\n".join([*sources, *[fmt.format(*row) for row in [header, *rows]], *legend, *unsure])
 
 
 # Titles too short to hold a vowel, still read as words: MR. PICKWICK -> Mr. Pickwick.

@@ -155,8 +155,11 @@ def read_quotes(path: str | Path, cast: str | Path | None = None, llm=None) -> I
         yield item.to_dict()
 
 
+QUOTE_HEADER = f"{'offset':>8}  {'speaker':<24} {'conf':<4}  {'rule':<16} words"
+
+
 def format_quote(row: dict) -> str:
-    """One quotation as a line of text: offset, speaker, confidence, rule, words."""
+    """One quotation as a line of text: offset, speaker, confidence, rule, words (QUOTE_HEADER names them)."""
     text = row["text"] if len(row["text"]) <= 100 else row["text"][:97] + "..."
     return f"{row['start']:>8}  {row['speaker'] or '?':<24} {row['confidence']:.2f}  {row['rule']:<16} {text}"
 
