@@ -15,7 +15,7 @@ from characterkit.errors import UserError
 from characterkit.commands import register_commands
 from characterkit.commands.options import _split_formats, filter_options, llm_options, output_options
 from characterkit.records import DEFAULT_MIN_CONFIDENCE
-from characterkit.train.config import ATTENTIONS
+from characterkit.train.config import ATTENTIONS, PRECISIONS, SCHEDULERS
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -200,7 +200,7 @@ def pair_cmd(prompts_dir, completions_dir, character, persona, strict, filters, 
               help="Dataset folder (datasets/NAME), any characterkit export file, or a .txt for style training.")
 @click.option("-l", "--lora-name", default=None, help="Folder under loras/ (default: the dataset's name).")
 @click.option("--character", default=None, help="Whose replies are trained, when the data does not say.")
-@click.option("--prompt-format", default="auto", show_default=True,
+@click.option("--prompt-format", type=click.Choice(["auto", "pygmalion", "chat-template"]), default="auto", show_default=True,
               help="pygmalion (Name: text turns) or chat-template (the tokenizer's); auto picks chat-template "
                    "when the tokenizer has one.")
 @click.option("--user-name", default="You", show_default=True, help="The chat user's name (for stop strings).")
@@ -213,7 +213,7 @@ def pair_cmd(prompts_dir, completions_dir, character, persona, strict, filters, 
               help="Adapters on the top K layers only (0: all): backward stops below them, faster and "
                    "lighter, a weaker LoRA.")
 @click.option("--learning-rate", "--lr", "learning_rate", default=3e-4, show_default=True, type=float)
-@click.option("--lr-scheduler", default="linear", show_default=True)
+@click.option("--lr-scheduler", type=click.Choice(SCHEDULERS), default="linear", show_default=True)
 @click.option("--warmup-steps", default=0.0, show_default=True, type=float, help="Steps, or a fraction of them when < 1.")
 @click.option("-b", "--micro-batch-size", default=4, show_default=True, help="Samples per device per step.")
 @click.option("--grad-accum", default=1, show_default=True, help="Gradient accumulation steps.")
@@ -235,7 +235,7 @@ def pair_cmd(prompts_dir, completions_dir, character, persona, strict, filters, 
 @click.option("--logging-steps", default=1, show_default=True)
 @click.option("--seed", default=42, show_default=True)
 @click.option("--gradient-checkpointing", is_flag=True, help="Trade compute for memory.")
-@click.option("--precision", default="auto", show_default=True,
+@click.option("--precision", type=click.Choice(PRECISIONS), default="auto", show_default=True,
               help="auto (the fastest correct one for this machine, said at start), fp32, bf16-autocast (bf16 "
                    "matmuls, fp32 weights), bf16 (bf16 base, fp32 LoRA) or fp16 (GPU).")
 @click.option("--attention", type=click.Choice(ATTENTIONS), default="auto",
@@ -243,7 +243,8 @@ def pair_cmd(prompts_dir, completions_dir, character, persona, strict, filters, 
               "it is faster), default (transformers' own), plain, sdpa (torch's fused kernel), eager.")
 @click.option("--load-in-8bit", is_flag=True, help="Load the base model in 8 bits (bitsandbytes, CUDA only).")
 @click.option("--load-in-4bit", is_flag=True, help="Load the base model in 4 bits (bitsandbytes, CUDA only).")
-@click.option("--optimizer", default="adamw_torch", show_default=True)
+@click.option("--optimizer", default="adamw_torch", show_default=True,
+              help="A transformers optimizer name: adamw_torch, adamw_torch_fused, adafactor, sgd, ...")
 @click.option("--overwrite", is_flag=True, help="Replace an existing LoRA of the same name.")
 @click.option("--resume", is_flag=True, help="Continue from the newest checkpoint in loras/NAME/.")
 @click.option("--keep-checkpoints", is_flag=True,

@@ -101,6 +101,7 @@ class FinetuneSettings:
             raise UserError(f"--overlap ({self.overlap}) must be smaller than --cutoff ({self.cutoff})")
         if self.lr_scheduler not in SCHEDULERS:
             raise UserError(f"unknown --lr-scheduler {self.lr_scheduler!r}; choose one of: {', '.join(SCHEDULERS)}")
+        _check_optimizer(self.optimizer)
         if self.precision not in PRECISIONS:
             raise UserError(f"unknown --precision {self.precision!r}; choose one of: {', '.join(PRECISIONS)}")
         if self.attention not in ATTENTIONS:
@@ -112,6 +113,16 @@ class FinetuneSettings:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def _check_optimizer(name: str) -> None:
+    """transformers' own error lists its forty-odd optimizers in one line: name the common ones."""
+    from transformers.training_args import OptimizerNames
+
+    names = [o.value for o in OptimizerNames]
+    if name not in names:
+        raise UserError(f"unknown --optimizer {name!r}; for example adamw_torch, adamw_torch_fused, adafactor, sgd "
+                        f"(transformers knows {len(names)}: OptimizerNames in transformers.training_args)")
 
 
 @dataclass

@@ -79,6 +79,7 @@ RANGES = [
     Case("finetune --save-steps -1", [*FT, "--save-steps", "-1"], err="--save-steps"),
     Case("finetune --precision fp8", [*FT, "--precision", "fp8"], err="--precision"),
     Case("finetune --lr-scheduler warp", [*FT, "--lr-scheduler", "warp"], err="--lr-scheduler"),
+    Case("finetune --optimizer bogus", [*FT, "--optimizer", "bogus"], err="adamw_torch_fused"),
     Case("finetune --lora-name ../x", [*FT, "--lora-name", "../x"], err="invalid LoRA name"),
     Case("finetune --overwrite --resume", [*FT, "--overwrite", "--resume"], err="choose one"),
     Case("eval -b 0", ["eval", "-l", "x", "-b", "0"], err="--micro-batch-size"),

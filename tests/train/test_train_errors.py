@@ -50,7 +50,7 @@ CASES = {
     "LoRA name with ..": (_nothing, ["-l", ".."], "invalid LoRA name"),
     "rank 0": (_nothing, ["-r", "0"], "--rank must be at least 1"),
     "cutoff below the shortest sample": (_nothing, ["-c", "8", "--overlap", "0"], "smaller than the shortest sample"),
-    "unknown prompt format": (_nothing, ["--prompt-format", "vicuna"], "unknown prompt format"),
+    "unknown prompt format": (_nothing, ["--prompt-format", "vicuna"], "not one of 'auto', 'pygmalion', 'chat-template'"),
     "resume without checkpoints": (_nothing, ["--resume"], "no checkpoint-* to resume from"),
     "unknown target module": (_nothing, ["--target-modules", "nope_proj"], "--target-modules"),
 }
