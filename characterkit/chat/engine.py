@@ -278,8 +278,8 @@ class ChatEngine:
         (MemoryIndex.recall: the lines and token budget finetune trained with)."""
         started = time.perf_counter()
         turns = [*history, Turn(self.character.user_name, message)]
-        recalled = self.memory.recall(recall_query(turns), lambda text: len(self.tokenizer(text, add_special_tokens=False)["input_ids"]),
-                                      leave_out=[t.text for t in turns])
+        count_tokens = lambda text: len(self.tokenizer(text, add_special_tokens=False)["input_ids"])  # noqa: E731
+        recalled = self.memory.recall(recall_query(turns), count_tokens, leave_out=[t.text for t in turns])
         self._memory_seconds = time.perf_counter() - started
         return recalled
 

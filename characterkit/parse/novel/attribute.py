@@ -160,9 +160,8 @@ def known_by_description(tags: list, evidence: list[_Evidence], neighbours: list
     people = {}
     for phrase, indices in found.items():
         beside = sum(_beside_own_name(i, neighbours, evidence) for i in indices)
-        if len(indices) >= OWN_MIN and beside > OWN_SHARE * len(indices):
-            gender = tags[indices[0]].gender if tags[indices[0]].gender in ("M", "F") else ""
-            people[phrase] = Character(phrase.title(), [phrase], gender) if cast.origin == "discovered" else _Unlisted(phrase)
+        if len(indices) >= OWN_MIN and beside > OWN_SHARE * len(indices):  # a role noun: no gender to go by
+            people[phrase] = Character(phrase.title(), [phrase]) if cast.origin == "discovered" else _Unlisted(phrase)
     return people
 
 
