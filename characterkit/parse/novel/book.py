@@ -141,6 +141,7 @@ def read_quotes(path: str | Path, cast: str | Path | None = None, llm=None) -> I
     from characterkit.io import read_text
 
     text, _info = read_text(path)
+    _check_is_a_novel(text, path)
     cast = load_cast(cast) if cast else None
     if llm is None:
         spoken, _ = analyse(text, cast)
@@ -153,6 +154,20 @@ def read_quotes(path: str | Path, cast: str | Path | None = None, llm=None) -> I
         raise UserError("no quotations found (looked for \"...\", “...” and ‘...’ dialogue)", path=path)
     for item in spoken:
         yield item.to_dict()
+
+
+def _check_is_a_novel(text: str, path) -> None:
+    """A play or a transcript has speaker tags, not quotations: say so instead of listing its letters."""
+    from characterkit.parse import MAX_DETECT_LINES, detect_format
+
+    head = list(enumerate(text.splitlines()[:MAX_DETECT_LINES], 1))
+    try:
+        fmt = detect_format(head, str(path))
+    except UserError:
+        return
+    if fmt != "novel":
+        raise UserError(f"reads as a play or transcript (format {fmt}), not a novel: `quotes` lists a novel's quotations "
+                        f"(`speakers` and `prepare dialogue` read this file)", path=path)
 
 
 QUOTE_HEADER = f"{'offset':>8}  {'speaker':<24} {'conf':<4}  {'rule':<16} words"

@@ -92,3 +92,11 @@ def test_quotes_with_a_malformed_cast_file(novel, tmp_path, capsys):
 def _write(path, text):
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def test_quotes_on_a_play_says_it_is_not_a_novel(tmp_path, capsys):
+    play = tmp_path / "play.txt"
+    play.write_text("".join(f"MARA.\nThe tide turns at {i}.\n\nTOBIAS.\nThen we sail.\n\n" for i in range(12)), encoding="utf-8")
+    assert main(["quotes", str(play)]) == 2
+    err = capsys.readouterr().err
+    assert "play.txt" in err and "not a novel" in err and "Traceback" not in err
