@@ -554,6 +554,8 @@ def _link_misses(groups: list[list[str]], genders, used: Counter,
         if len(owners) != 1:  # not a first name: a surname
             family = [(g, names) for g, names in women if any(last.lower() == word for _, last in names)]
             owners = [g for g, names in family if not any(first.lower() in younger for first, _ in names)]
+            if not owners and len(family) == 1:  # the family's one woman, though once called Miss + her first name
+                owners = [family[0][0]]
             if not owners:  # the eldest never named in full in the narration: a first name the text joins to the surname
                 owners = [g for g in groups if g not in misses and _group_gender(g, genders) == "F"
                           and any(len(f.split()) == 1 and f.lower() not in younger and said_together(f, word) for f in g)]

@@ -89,6 +89,17 @@ def test_miss_and_a_surname_is_the_eldest_daughter():
     assert cast["Anne Grey"] is not cast["Lucy Grey"] and cast["Anne Grey"].count == 3
 
 
+def test_miss_and_a_surname_is_the_one_woman_of_the_family_even_once_called_miss_and_her_first_name():
+    # Anne is the only Grey woman; once, formally, "Miss Anne Grey": still the Miss Grey of the book
+    text = ("Anne Grey walked in, and she smiled. Anne Grey sat down; she was tired.\n\n"
+            "The card read Miss Anne Grey, in a round hand.\n\n"
+            + "\n\n".join(f'"{words}," said {who}.' for who, words in
+                          (("Anne Grey", "Good evening"), ("Miss Grey", "It is cold"), ("Miss Grey", "Very cold"),
+                           ("Anne Grey", "So it is"))))
+    cast = {alias: c for c in scan_cast(text) for alias in c.aliases}
+    assert cast["Miss Grey"] is cast["Anne Grey"]
+
+
 def test_miss_and_a_surname_joins_the_first_name_the_text_writes_with_the_surname_once():
     # Anne is never named in full by the narration; one speech calls her "Anne Grey"
     text = ("Anne walked in, and she smiled. Anne sat down; she was tired.\n\n"
