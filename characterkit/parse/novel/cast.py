@@ -19,7 +19,7 @@ from pathlib import Path
 
 from characterkit.errors import UserError, closest
 from characterkit.parse.novel.matter import blank_matter
-from characterkit.parse.novel.patterns import NAME, TITLES, name_key, narrator_name, quote_tag, strip_article, title_of
+from characterkit.parse.novel.patterns import HONORIFICS, NAME, TITLES, name_key, narrator_name, quote_tag, strip_article, title_of
 from characterkit.parse.novel.quotes import find_quotes, narration_around, split_paragraphs
 
 GENDER_WORDS = {"m": "M", "male": "M", "man": "M", "f": "F", "female": "F", "woman": "F",
@@ -513,12 +513,20 @@ def _owners_of_gender(owners: list[list[str]], gender: str, genders) -> list[lis
     return unknown if len(unknown) == 1 else []
 
 
+# A title's short spelling: 'Dr. Bull' is the Doctor of the book.
+_FULL_TITLE = {"dr": "doctor", "capt": "captain", "col": "colonel", "prof": "professor", "rev": "reverend"}
+
+
 def _contains(longer: str, shorter: str) -> bool:
     """Whether `shorter` can be another spelling of the person called `longer`."""
     if name_key(longer) == name_key(shorter):  # 'Mr Bumble' and 'Mr. Bumble'
         return True
     long_title, long_words = _tokens(longer)
     short_title, short_words = _tokens(shorter)
+    if not short_title and len(short_words) == 1 and long_title:  # 'the Professor' -> Professor de Worms
+        word = next(iter(short_words))
+        if word in TITLES and word not in HONORIFICS and _FULL_TITLE.get(word, word) == _FULL_TITLE.get(long_title, long_title):
+            return True
     if not short_words <= long_words or (short_words == long_words and long_title == short_title):
         return False
     # 'Mrs. John Brooke' is John Brooke's wife: a woman's title before a man's given name names

@@ -341,3 +341,13 @@ def test_malformed_cast_files(tmp_path, content, message):
 def test_missing_cast_file(tmp_path):
     with pytest.raises(UserError, match="cast file not found"):
         load_cast(tmp_path / "nope.yaml")
+
+
+def test_a_title_alone_is_the_one_person_the_book_gives_that_title():
+    text = ("Professor Hale came in, and he sat down. The Professor was tired. Dr. Finch and Dr. Grey followed.\n\n"
+            + "\n\n".join(f'"{words}," said {who}.' for who, words in
+                          (("Professor Hale", "Good evening"), ("the Professor", "It is cold"), ("the Professor", "Very"),
+                           ("Dr. Finch", "Sit"), ("Dr. Grey", "Stand"), ("the Doctor", "Both"), ("the Doctor", "Either"))))
+    cast = {alias: c for c in scan_cast(text) for alias in c.aliases}
+    assert cast["Professor"] is cast["Professor Hale"]
+    assert "Doctor" not in cast["Dr. Finch"].aliases + cast["Dr. Grey"].aliases  # two doctors: which?
