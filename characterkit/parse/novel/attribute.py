@@ -116,15 +116,19 @@ def attribute(text: str, quotes: list[Quote], paragraphs: list[Paragraph], cast:
     tags = [quote_tag(a) for a in arounds]
     narrator = find_narrator(quotes, tags, cast)
     first = _attribute_all(text, quotes, paragraphs, arounds, tags, cast, narrator, {}, record)
-    own = known_by_description(tags, first, _turn_neighbours(text, quotes, paragraphs), cast)
+    neighbours = _turn_neighbours(text, quotes, paragraphs)
+    own = known_by_description(tags, first, neighbours, cast)
+    same = epithet_names(text, first, neighbours, _scenes(text, quotes, paragraphs), cast)
     epithets = learn_epithets(tags, first)
-    final = _attribute_all(text, quotes, paragraphs, arounds, tags, cast, narrator, epithets, record, own) if epithets or own else first
+    final = (_attribute_all(text, quotes, paragraphs, arounds, tags, cast, narrator, epithets, record, own, same)
+             if epithets or own or same else first)
     shares = {who.name: share for who, share in _explicit_shares(final).items()}
     return _mark_leads([_public(e) for e in final], shares)
 
 
-def _attribute_all(text, quotes, paragraphs, arounds, tags, cast, narrator, epithets, record=None, own=None) -> list[_Evidence]:
-    evidence = [_local_evidence(q, a, t, cast, narrator, epithets, own or {}) for q, a, t in zip(quotes, arounds, tags)]
+def _attribute_all(text, quotes, paragraphs, arounds, tags, cast, narrator, epithets, record=None, own=None,
+                   same=None) -> list[_Evidence]:
+    evidence = [_local_evidence(q, a, t, cast, narrator, epithets, own or {}, same or {}) for q, a, t in zip(quotes, arounds, tags)]
     if record is not None:
         record.clear()  # a second run (with epithets) is the one that counts
     scorer = TurnScorer(_explicit_shares(evidence), record=record)
@@ -163,6 +167,40 @@ def known_by_description(tags: list, evidence: list[_Evidence], neighbours: list
         if len(indices) >= OWN_MIN and beside > OWN_SHARE * len(indices):  # a role noun: no gender to go by
             people[phrase] = Character(phrase.title(), [phrase]) if cast.origin == "discovered" else _Unlisted(phrase)
     return people
+
+
+# An epithet used as a name ('said the Jew') is the named character ('Fagin') it shares this many
+# scenes with, by explicit tags, and (almost) never speaks right before or after.
+SAME_SCENES = 3
+SAME_ADJACENT = 0.05  # 'never': one speech over two paragraphs may be tagged both ways
+
+
+def epithet_names(text: str, evidence: list[_Evidence], neighbours: list[list[int]], scenes, cast: Cast) -> dict[Character, Character]:
+    """{epithet character: the named one} for a discovered cast: a one-word name the text writes
+    after 'the' (`the Jew`, nearly always so) that speaks, by its tags, in the scenes where one named
+    character speaks too, and never in the turn just before or after theirs: the same person, called
+    two ways (Dickens's 'the Jew' and 'Fagin'). Two people in a scene talk to each other."""
+    if cast.origin != "discovered":
+        return {}
+    explicit = {i: e.who for i, e in enumerate(evidence) if e.rule == "explicit" and isinstance(e.who, Character)}
+    scene_of = {i: n for n, scene in enumerate(scenes) for i in scene}
+    speakers_in: dict[Character, set] = defaultdict(set)
+    for i, who in explicit.items():
+        speakers_in[who].add(scene_of[i])
+    same = {}
+    for epithet in speakers_in:
+        word = epithet.aliases[0]
+        if len(epithet.aliases) != 1 or " " in word or len(re.findall(rf"\b[Tt]he {re.escape(word)}\b", text)) < 0.8 * len(re.findall(rf"\b{re.escape(word)}\b", text)):
+            continue
+        turns = [i for i, who in explicit.items() if who is epithet]
+        adjacent = Counter(explicit.get(j) for i in turns for j in neighbours[i])
+        shared = [(len(speakers_in[epithet] & scenes_), named) for named, scenes_ in speakers_in.items()
+                  if named is not epithet and " " in named.name or named is not epithet and not re.search(rf"\b[Tt]he {re.escape(named.name)}\b", text)]
+        shared = sorted(((n, named) for n, named in shared if n >= SAME_SCENES and adjacent[named] <= SAME_ADJACENT * len(turns)
+                         and _gender_fits(named, epithet.gender)), key=lambda pair: -pair[0])
+        if shared and (len(shared) == 1 or shared[0][0] > shared[1][0]):
+            same[epithet] = shared[0][1]
+    return same
 
 
 def _description(phrase: str) -> str:
@@ -257,7 +295,7 @@ def vocatives(quote_text: str, cast: Cast) -> list[Character]:
     return found
 
 
-def _local_evidence(quote: Quote, around: Around, tag: Tag | None, cast: Cast, narrator, epithets, own) -> _Evidence:
+def _local_evidence(quote: Quote, around: Around, tag: Tag | None, cast: Cast, narrator, epithets, own, same) -> _Evidence:
     """The evidence in the quote's own paragraph: its speech tag, vocatives, narration subject."""
     e = _Evidence(addressees=vocatives(quote.text, cast))
     for name in addressed_in_narration(around.before[-200:] + " \n " + around.after[:150] + " \n ".join(around.gaps)):
@@ -268,7 +306,7 @@ def _local_evidence(quote: Quote, around: Around, tag: Tag | None, cast: Cast, n
         owners = cast.resolve(tag.phrase)
         if len(owners) == 1:
             e.detail = tag.where + ("" if cast.is_alias(tag.phrase) else "-partial")
-            return _set(e, owners[0], "explicit")
+            return _set(e, same.get(owners[0], owners[0]), "explicit")
         if not owners:
             return _set(e, _Unlisted(tag.phrase), "explicit")
         e.pending, e.options = tag, owners  # an alias two characters share: the scene chooses

@@ -252,3 +252,14 @@ def test_a_description_of_someone_named_is_not_a_person_of_its_own():
         text = ("CHAPTER I.\n\n" + "".join(f'"Who is there? {i}" said Mr. Finch.\n\n"Only me," said {description}.\n\n'
                                              for i in range(4)))
         assert description.title() not in analyse(text)[1].names()
+
+
+def test_an_epithet_used_as_a_name_is_the_named_character_it_never_answers():
+    """'said the Skipper' and 'said Tobias' in the same scenes, never in turns next to each other:
+    one man called two ways, one speaker in a discovered cast. Mara, who answers him, stays Mara."""
+    scenes = "".join(f'CHAPTER {i + 1}.\n\nThe Skipper stood by the rail with Mara.\n\n'
+                     f'"Wind at {i}," said Tobias.\n\n"So it is," said Mara.\n\n"Reef the sail," said the Skipper.\n\n'
+                     f'"Aye," said Mara.\n\n"Now," said Tobias.\n\n' for i in range(4))
+    spoken, _ = analyse(scenes)
+    assert {s.speaker for s in spoken} == {"Tobias", "Mara"}
+    assert [s.speaker for s in spoken[:5]] == ["Tobias", "Mara", "Tobias", "Mara", "Tobias"]
