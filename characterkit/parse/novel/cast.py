@@ -295,7 +295,7 @@ def scan_cast(text: str, quotes=None, paragraphs=None) -> Cast:
             if name:
                 tags[name] += 1
     mentions = Counter(filter(None, (_clean_name(m.group(0), namelike) for m in re.finditer(NAME, narration))))
-    forms = _candidate_forms(tags, mentions) - _makers(text, paragraphs)
+    forms = _candidate_forms(tags, mentions) - _makers(text, paragraphs) - _places(tags, mentions, text)
     voted = forms | _first_names(forms)  # first names too: 'Charles ... he'
     genders = _pronoun_votes(narration, namelike, voted)
     _add_given_name_votes(genders, voted)
@@ -353,6 +353,20 @@ def _starts_sentence(text: str, pos: int) -> bool:
     if stripped[-1] in "!?\"“‘—:" or stripped.endswith("--"):
         return True
     return stripped[-1] == "." and not _TITLE_BEFORE.search(stripped)
+
+
+# A one-word name written after 'at', 'to', 'from', ... this often is a place ('at Hartfield'): on the
+# PDNC dev novels every person's share was at most 0.24, Emma's Hartfield's 0.78.
+PLACE_SHARE = 0.5
+_PLACE_BEFORE = r"\b(?:at|in|from|near|of|to|towards|into)\s+"
+
+
+def _places(tags: Counter, mentions: Counter, text: str) -> set[str]:
+    """The one-word forms the text mostly writes as a place ('dined at Hartfield'), no one's name."""
+    total = Counter(re.findall(r"\b[A-Z][a-z'’]+\b", text))
+    after = Counter(re.findall(rf"{_PLACE_BEFORE}([A-Z][a-z'’]+)\b", text))
+    return {form for form in set(tags) | set(mentions)
+            if " " not in form and total[form] and after[form] >= PLACE_SHARE * total[form]}
 
 
 # The last word of a house or a street, not a person: 'Lucas Lodge', 'Netherfield Park', 'Harley Street'

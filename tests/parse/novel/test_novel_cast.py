@@ -351,3 +351,13 @@ def test_a_title_alone_is_the_one_person_the_book_gives_that_title():
     cast = {alias: c for c in scan_cast(text) for alias in c.aliases}
     assert cast["Professor"] is cast["Professor Hale"]
     assert "Doctor" not in cast["Dr. Finch"].aliases + cast["Dr. Grey"].aliases  # two doctors: which?
+
+
+def test_a_name_the_text_mostly_writes_after_at_to_or_from_is_a_place():
+    text = ("Mara came home to Lowfield in the rain. They dined at Lowfield; the fire at Lowfield was warm, and "
+            "Tobias rode back from Lowfield at night. Lowfield was quiet.\n\n"
+            + "\n\n".join(f'"{words}," said {who}.' for who, words in
+                          (("Mara", "Good evening"), ("Tobias", "It is cold"), ("Lowfield", "Welcome"), ("Mara", "Very"),
+                           ("Tobias", "Quite"))))
+    assert "Lowfield" not in {alias for c in scan_cast(text) for alias in c.aliases}
+    assert {"Mara", "Tobias"} <= {c.name for c in scan_cast(text)}
