@@ -173,6 +173,7 @@ def known_by_description(tags: list, evidence: list[_Evidence], neighbours: list
 # scenes with, by explicit tags, and (almost) never speaks right before or after.
 SAME_SCENES = 3
 SAME_ADJACENT = 0.05  # 'never': one speech over two paragraphs may be tagged both ways
+EPITHET_AFTER_THE = 0.8  # an epithet-name is written after 'the' this often
 
 
 def epithet_names(text: str, evidence: list[_Evidence], neighbours: list[list[int]], scenes, cast: Cast) -> dict[Character, Character]:
@@ -187,20 +188,25 @@ def epithet_names(text: str, evidence: list[_Evidence], neighbours: list[list[in
     speakers_in: dict[Character, set] = defaultdict(set)
     for i, who in explicit.items():
         speakers_in[who].add(scene_of[i])
+    one_word = {who: _after_the(who.name, text) for who in speakers_in if len(who.aliases) == 1 and " " not in who.name}
+    named = [who for who in speakers_in if one_word.get(who, 0.0) == 0.0]  # a name never written after 'the'
     same = {}
-    for epithet in speakers_in:
-        word = epithet.aliases[0]
-        if len(epithet.aliases) != 1 or " " in word or len(re.findall(rf"\b[Tt]he {re.escape(word)}\b", text)) < 0.8 * len(re.findall(rf"\b{re.escape(word)}\b", text)):
-            continue
+    for epithet in (who for who, share in one_word.items() if share >= EPITHET_AFTER_THE):
         turns = [i for i, who in explicit.items() if who is epithet]
         adjacent = Counter(explicit.get(j) for i in turns for j in neighbours[i])
-        shared = [(len(speakers_in[epithet] & scenes_), named) for named, scenes_ in speakers_in.items()
-                  if named is not epithet and " " in named.name or named is not epithet and not re.search(rf"\b[Tt]he {re.escape(named.name)}\b", text)]
-        shared = sorted(((n, named) for n, named in shared if n >= SAME_SCENES and adjacent[named] <= SAME_ADJACENT * len(turns)
-                         and _gender_fits(named, epithet.gender)), key=lambda pair: -pair[0])
+        shared = sorted(((len(speakers_in[epithet] & speakers_in[who]), who) for who in named
+                         if adjacent[who] <= SAME_ADJACENT * len(turns) and _gender_fits(who, epithet.gender)),
+                        key=lambda pair: -pair[0])
+        shared = [pair for pair in shared if pair[0] >= SAME_SCENES]
         if shared and (len(shared) == 1 or shared[0][0] > shared[1][0]):
             same[epithet] = shared[0][1]
     return same
+
+
+def _after_the(word: str, text: str) -> float:
+    """The share of the times the text writes `word` that come after 'the' ('the Jew')."""
+    total = len(re.findall(rf"\b{re.escape(word)}\b", text))
+    return len(re.findall(rf"\b[Tt]he {re.escape(word)}\b", text)) / total if total else 0.0
 
 
 def _description(phrase: str) -> str:
