@@ -231,9 +231,8 @@ def narration_line(parts: list[str], lineno: int, source: str, keep: bool, reaso
 
 def _joined(parts: list[str]) -> str:
     """The lines of a turn stripped and joined with single spaces (lines with no text left out), plain."""
-    if len(parts) == 1:
-        return plain(parts[0].strip())
-    return plain(" ".join(filter(None, map(str.strip, parts))))
+    text = parts[0].strip() if len(parts) == 1 else " ".join(filter(None, map(str.strip, parts)))
+    return plain(text)
 
 
 def break_line(text: str, lineno: int, source: str) -> Line:

@@ -115,25 +115,26 @@ def attribute(text: str, quotes: list[Quote], paragraphs: list[Paragraph], cast:
     arounds = narration_around(text, quotes, paragraphs)
     tags = [quote_tag(a) for a in arounds]
     narrator = find_narrator(quotes, tags, cast)
-    first = _attribute_all(text, quotes, paragraphs, arounds, tags, cast, narrator, {}, record)
-    neighbours = _turn_neighbours(text, quotes, paragraphs)
+    scenes = list(_scenes(text, quotes, paragraphs))
+    first = _attribute_all(text, quotes, scenes, arounds, tags, cast, narrator, {}, record)
+    neighbours = _turn_neighbours(scenes, quotes)
     own = known_by_description(tags, first, neighbours, cast)
-    same = epithet_names(text, first, neighbours, _scenes(text, quotes, paragraphs), cast)
+    same = epithet_names(text, first, neighbours, scenes, cast)
     epithets = learn_epithets(tags, first)
-    final = (_attribute_all(text, quotes, paragraphs, arounds, tags, cast, narrator, epithets, record, own, same)
+    final = (_attribute_all(text, quotes, scenes, arounds, tags, cast, narrator, epithets, record, own, same)
              if epithets or own or same else first)
     shares = {who.name: share for who, share in _explicit_shares(final).items()}
     return _mark_leads([_public(e) for e in final], shares)
 
 
-def _attribute_all(text, quotes, paragraphs, arounds, tags, cast, narrator, epithets, record=None, own=None,
+def _attribute_all(text, quotes, scenes, arounds, tags, cast, narrator, epithets, record=None, own=None,
                    same=None) -> list[_Evidence]:
     evidence = [_local_evidence(q, a, t, cast, narrator, epithets, own or {}, same or {}) for q, a, t in zip(quotes, arounds, tags)]
     if record is not None:
         record.clear()  # a second run (with epithets) is the one that counts
     scorer = TurnScorer(_explicit_shares(evidence), record=record)
     result: list[_Evidence] = []
-    for scene in _scenes(text, quotes, paragraphs):
+    for scene in scenes:
         result.extend(_attribute_scene(scene, text, quotes, evidence, cast, narrator, scorer))
     return result
 
@@ -213,10 +214,10 @@ def _description(phrase: str) -> str:
     return " ".join(phrase.lower().split())
 
 
-def _turn_neighbours(text: str, quotes: list[Quote], paragraphs: list[Paragraph]) -> list[list[int]]:
+def _turn_neighbours(scenes: list[list[int]], quotes: list[Quote]) -> list[list[int]]:
     """For each quote, the quotes that open the turns just before and after its own, in its scene."""
     neighbours: list[list[int]] = [[] for _ in quotes]
-    for scene in _scenes(text, quotes, paragraphs):
+    for scene in scenes:
         turns = _turns(scene, quotes)
         for t, turn in enumerate(turns):
             for i in turn:

@@ -35,11 +35,16 @@ class SpokenQuote:
     rule: str
     key: str = ""  # the calibration key (rule and detail): see calibrate.py
 
+    @property
+    def line(self) -> str:
+        """The words as a line of dialogue: no Gutenberg markup, ending as a sentence (quotes.as_line)."""
+        return as_line(plain(self.quote.text))
+
     def to_dict(self) -> dict:
         return {
             "start": self.quote.start,
             "end": self.quote.end,
-            "text": as_line(plain(self.quote.text)),
+            "text": self.line,
             "speaker": self.speaker,
             "confidence": self.confidence,
             "rule": self.rule,
@@ -61,7 +66,7 @@ def analyse(text: str, cast: Cast | None = None, paragraphs: list[Paragraph] | N
         drops.update(blanked)
     quotes = find_quotes(prose, paragraphs)
     if cast is None:
-        cast = scan_cast(text, quotes, paragraphs)
+        cast = scan_cast(prose, quotes, paragraphs)
     elif cast.origin != "discovered":
         cast = join_lone_names(cast)
     kind = "discovered" if cast.origin == "discovered" else "given"
@@ -98,7 +103,7 @@ def novel_lines(text: str, source: str = "", cast: Cast | None = None, linenos: 
         while next_quote < len(spoken) and spoken[next_quote].quote.first_paragraph == index:
             item = spoken[next_quote]
             yield from _narration(text, pos, item.quote.start, source, line_starts, drops, after_quote=pos == cursor)
-            yield Line(item.speaker, as_line(plain(item.quote.text)), SPEECH, source, _lineno(line_starts, item.quote.start),
+            yield Line(item.speaker, item.line, SPEECH, source, _lineno(line_starts, item.quote.start),
                        item.confidence, may_be.get(item.speaker, ()))
             pos = cursor = item.quote.end
             next_quote += 1

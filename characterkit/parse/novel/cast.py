@@ -281,8 +281,13 @@ def _character_from_row(row, number: int, path: Path) -> Character:
 
 
 def scan_cast(text: str, quotes=None, paragraphs=None) -> Cast:
-    """The characters the text ties to quotations, most tagged first (see the module docstring)."""
-    text, _ = blank_matter(text)  # a contents page names characters in titles ('Curdie Comes to Grief')
+    """The characters the text ties to quotations, most tagged first (see the module docstring).
+
+    With `quotes`, `text` is the novel with its front and back matter already blanked (as `analyse`
+    blanks it before finding them); without, it is blanked here: a contents page names characters in
+    titles ('Curdie Comes to Grief')."""
+    if quotes is None:
+        text, _ = blank_matter(text)
     paragraphs = paragraphs if paragraphs is not None else split_paragraphs(text)
     quotes = quotes if quotes is not None else find_quotes(text, paragraphs)
     narration = _blank_quotes(text, quotes)
