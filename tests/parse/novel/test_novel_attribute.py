@@ -241,6 +241,22 @@ def test_someone_the_text_knows_only_by_a_description():
     assert [s.speaker for s in analyse(text, given)[0]][1::2] == [None, None, None]  # not a listed character: unlisted
 
 
+def test_a_described_person_beside_someone_named_only_by_the_narration():
+    """The barman's neighbours are Mr. Finch by narration ('Mr. Finch sighed.', 'He nodded.') and
+    by turn-taking, not by a tag: turn after turn the barman would be the man beside him, so he is a
+    person of his own. So is 'the man with the red scarf', though 'man' has a gender: a description
+    that singles one person out."""
+    for description in ("the barman", "the man with the red scarf"):
+        text = ("CHAPTER I.\n\nMr. Finch pushed open the door of the inn.\n\n"
+                f'"A pint of ale," said Mr. Finch.\n\n"Right away, sir," said {description}.\n\n'
+                f'"And a slice of bread."\n\n"The bread is off," said {description}.\n\n'
+                f'Mr. Finch sighed. "Cheese, then."\n\n"Cheese we have," said {description}.\n\n'
+                f'He nodded. "Good."\n\n"Anything else?" said {description}.\n')
+        spoken, cast = analyse(text)
+        assert description.title() in cast.names()
+        assert [s.speaker for s in spoken] == ["Mr. Finch", description.title()] * 4
+
+
 def test_a_description_of_someone_named_is_not_a_person_of_its_own():
     """'the beadle' answers Mara, and Mr. Finch, the man of the scene, is never named beside him:
     nobody new, the beadle is Mr. Finch; nor is 'the stranger' (a plain person noun) or 'the voice'."""
