@@ -96,7 +96,7 @@ class Cast:
             for alias in character.aliases:
                 _add(self._index[name_key(alias)], character)
                 words = name_key(alias).split()
-                for word in words[1:] if title_of(alias) else words:
+                for word in _own_words(alias, words):
                     _add(self._words[word], character)
                 if len(words) > 1 and not title_of(alias):
                     _add(self._surnames[words[-1]], character)
@@ -429,6 +429,17 @@ def _add_given_name_votes(genders: dict[str, Counter], forms: set[str]) -> None:
         gender = given_name_gender(words[0]) if words and not title_of(form) else ""
         if gender:
             genders[form][gender] += NAME_PRIOR
+
+
+def _own_words(alias: str, words: list[str]) -> list[str]:
+    """The words of an alias that name its owner: not the title, nor the husband's given name in
+    'Mrs. Charles Musgrove' (his wife: 'Charles' alone is him), nor a woman's in a man's title."""
+    title = title_of(alias)
+    if not title:
+        return words
+    if len(words) > 2 and TITLES.get(title) and given_name_gender(words[1].capitalize()) not in ("", TITLES[title]):
+        return words[2:]
+    return words[1:]
 
 
 def given_name_gender(word: str) -> str:

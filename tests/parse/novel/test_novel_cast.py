@@ -167,6 +167,15 @@ def test_miss_and_a_surname_never_joins_a_man():
     assert cast["Miss Hurst"].aliases == ["Miss Hurst"] and cast["Charles Hurst"].aliases == ["Charles Hurst"]
 
 
+def test_a_husbands_given_name_inside_his_wifes_name_does_not_find_her():
+    """'Mrs. Charles Grey' is Charles Grey's wife: 'Charles' alone names him (or another Charles), never her."""
+    wife = Character("Mrs. Grey", ["Mrs. Grey", "Mrs. Charles Grey"], "F")
+    hayes = Character("Charles Hayes", [], "M")
+    cast = Cast([wife, hayes])
+    assert cast.resolve("Charles") == [hayes]
+    assert cast.get("Mrs. Charles Grey") is wife and cast.resolve("Grey") == [wife]
+
+
 def test_resolve_by_alias_title_and_words():
     lizzy = Character("Elizabeth Bennet", ["Elizabeth", "Lizzy"], "F")
     darcy = Character("Fitzwilliam Darcy", ["Darcy"], "M")
