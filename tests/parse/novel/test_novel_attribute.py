@@ -80,6 +80,16 @@ def test_a_description_resolved_to_the_character_of_that_gender():
     assert attributed(text)[3][0] == "Mr. Finch"
 
 
+def test_a_person_noun_is_a_listed_description_only_when_the_cast_lists_it():
+    """A cast that lists 'The Old Woman' and 'The Landlord Of The Farm': 'said the woman' is the
+    woman of the scene (Mara), 'said the old woman' and 'said the landlord' are the listed ones."""
+    cast = Cast([*CAST.characters, Character("The Old Woman", [], "F"), Character("The Landlord Of The Farm", [], "M")],
+                origin="cast.yaml")
+    text = ("CHAPTER I.\n\nMara came into the yard.\n\n"
+            '"Is anyone here?" said the woman.\n\n"Only me," said the old woman.\n\n"And me," said the landlord.\n')
+    assert [s for s, _ in attributed(text, cast)] == ["Mara", "The Old Woman", "The Landlord Of The Farm"]
+
+
 def test_turn_taking_fills_an_exchange_in_both_directions():
     text = ('"Where were you?"\n\n'
             '"Out," said Tobias.\n\n'
