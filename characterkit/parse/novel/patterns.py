@@ -63,12 +63,17 @@ PERSON_NOUNS = {
 }
 
 _VERB = "(?:" + "|".join(sorted(SPEECH_PHRASES + SPEECH_VERBS, key=len, reverse=True)) + r")\b"
-_TITLE = r"(?:" + "|".join(sorted(TITLES, key=len, reverse=True)) + r")\.?"
+# Only an abbreviation takes a period ('Mr. Bennet'); after a whole word ('the King.') it ends a sentence.
+_ABBREVIATED = {"mr", "mrs", "ms", "dr", "capt", "col", "mme", "mlle", "prof", "rev"}
+_TITLE = (r"(?:(?:" + "|".join(sorted(_ABBREVIATED, key=len, reverse=True)) + r")\.?|"
+          + "|".join(sorted(TITLES, key=len, reverse=True)) + ")")
+# The space between a title and its name: it may wrap a line, never open a paragraph.
+_TITLE_SPACE = r"(?:[ \t]+\n?|\n)[ \t]*"
 CAP_WORD = r"[A-Z][a-zA-Z]*(?:['’-][A-Za-z]+)*"
 # A proper name, optionally titled: "Mrs. Holloway", "Tobias", "Mr. Frank Churchill", "the Mock Turtle",
 # "Mr. E. W. B. Childers" (initials only after a title: "said I. Then" is no name).
 NAME = (
-    rf"(?:(?:the|poor|little|old|young|dear)\s+)?(?:(?i:{_TITLE})\s+(?:[A-Z]\.\s*){{0,3}})?{CAP_WORD}"
+    rf"(?:(?:the|poor|little|old|young|dear)\s+)?(?:(?i:{_TITLE}){_TITLE_SPACE}(?:[A-Z]\.\s*){{0,3}})?{CAP_WORD}"
     rf"(?:(?:\s+|-)(?:(?:de|van|von|du|la|le|of)\s+)?{CAP_WORD}){{0,3}}"
 )
 # A description: `the old man`, `his wife`, `the gentleman in the white waistcoat`, `the barman`,

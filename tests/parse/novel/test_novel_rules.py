@@ -21,6 +21,16 @@ def test_sentence_opening_words_are_no_names(opener):
     assert speech_tag("", before=f"{opener} Oswin said, ").phrase == "Oswin"  # the name after it still counts
 
 
+def test_a_title_joins_a_name_across_a_wrapped_line_but_never_a_paragraph_or_a_sentence():
+    import re
+    from characterkit.parse.novel.patterns import NAME
+
+    names = lambda text: [m.group(0) for m in re.finditer(NAME, text)]
+    assert names("the King.\n\nThe White Rabbit put on his spectacles.")[:2] == ["the King", "The White Rabbit"]
+    assert names("said the Queen. Alice looked up.") == ["the Queen", "Alice"]
+    assert names("said Mr.\nBennet, and Dr. Grey") == ["Mr.\nBennet", "Dr. Grey"]
+
+
 @pytest.mark.parametrize("contraction", ["I’ll", "I'll", "We're", "Don’t", "It's", "Tis", "Twas"])
 def test_contractions_are_no_names_but_names_with_apostrophes_are(contraction):
     assert speech_tag("", before=f"if she asks, {contraction} say ") is None
