@@ -267,6 +267,18 @@ def test_a_described_person_beside_someone_named_only_by_the_narration():
         assert [s.speaker for s in spoken] == ["Mr. Finch", description.title()] * 4
 
 
+def test_a_description_that_singles_someone_out_is_a_person_of_its_own():
+    """'the man in the grey coat', three times: a name the book gives someone, not Tobias, the man
+    the narration names in each scene (whom the description would otherwise resolve to)."""
+    opening = 'CHAPTER 1.\n\n"Good morning," said Tobias.\n\n"Good morning," said Mara.\n\n"Shall we go?" said Tobias.\n\n'
+    scenes = opening + "".join(
+        f'CHAPTER {i + 2}.\n\nMara walked with Tobias to the market. She was hungry, and he was not.\n\n'
+        f'"Apples, {i}?" said Mara.\n\n"Two pence," said the man in the grey coat.\n\n"Too dear," said Mara.\n\n' for i in range(3))
+    spoken, cast = analyse(scenes)
+    assert "The Man In The Grey Coat" in cast.names()
+    assert [s.speaker for s in spoken[3:6]] == ["Mara", "The Man In The Grey Coat", "Mara"]
+
+
 def test_a_description_of_someone_named_is_not_a_person_of_its_own():
     """'the beadle' answers Mara, and Mr. Finch, the man of the scene, is never named beside him:
     nobody new, the beadle is Mr. Finch; nor is 'the stranger' (a plain person noun) or 'the voice'."""
