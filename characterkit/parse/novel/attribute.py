@@ -669,7 +669,7 @@ def _resolve_tag(e: _Evidence, state: _SceneState, narrator, new_turn: bool) -> 
     usable = lambda c: isinstance(c, Character) and c is not narrator and c not in e.addressees and c is not possessor
     fits = lambda c: usable(c) and (c in e.options if e.options else _gender_fits(c, tag.gender))
     # a description ('the old man', 'her mother') is rarely the person the narration just named
-    fresh = [c for c in reversed(_unique(state.fresh)) if fits(c)] if tag.kind != "descriptor" else []
+    fresh = [c for c in _unique(reversed(state.fresh)) if fits(c)] if tag.kind != "descriptor" else []
     called = [c for c in state.called if fits(c)]
     speakers = [c for c in state.speakers[:3] if fits(c)]
     if new_turn and len(speakers) > 1 and speakers[0] is state.speakers[0]:

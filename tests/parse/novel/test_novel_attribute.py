@@ -90,6 +90,13 @@ def test_a_person_noun_is_a_listed_description_only_when_the_cast_lists_it():
     assert [s for s, _ in attributed(text, cast)] == ["Mara", "The Old Woman", "The Landlord Of The Farm"]
 
 
+def test_a_pronoun_is_the_fitting_person_the_narration_named_last():
+    """Mara, then Mrs. Holloway, then Mara again as subjects: 'said she' is Mara, the latest."""
+    text = ('"Good evening," said Tobias.\n\n'
+            'Mara looked at her mother. Mrs. Holloway was silent, and Mara tried once more. "Mother," said she, "answer me."\n')
+    assert attributed(text)[1][0] == "Mara"
+
+
 def test_turn_taking_fills_an_exchange_in_both_directions():
     text = ('"Where were you?"\n\n'
             '"Out," said Tobias.\n\n'
