@@ -639,9 +639,12 @@ def _addressees(turn, final) -> list:
     return [c for i in turn for c in final[i].addressees]
 
 
-# A name after one of these is someone spoken to or of (`wrote to Colonel Adye`), seldom the he or she
-# of the speech that follows.
-_OBJECT_BEFORE = re.compile(r"\b(?:to|at|with|of|for|from|by|towards|toward|upon|on|into|about|after|behind|beside)\s+$")
+# A name after a preposition is someone spoken to or of (`wrote to Colonel Adye`, `turned to the gaping
+# Gregory`), and one after 'that' or 'whether' the subject of a clause inside another's sentence (`she
+# was persuaded that Jane must`): seldom the he or she of the speech that follows.
+_NOT_SUBJECT_BEFORE = re.compile(
+    r"(?:\b(?:to|at|with|of|for|from|by|towards|toward|upon|on|into|about|after|behind|beside)\s+"
+    r"(?:(?:the|a|an|his|her|their|poor|little|old|young|dear)\s+(?:[a-z]+\s+){0,2})?|\b(?:that|whether|lest|than)\s+)$")
 
 
 def _named_in(narration: str, cast: Cast) -> list[tuple[Character, bool]]:
@@ -651,7 +654,7 @@ def _named_in(narration: str, cast: Cast) -> list[tuple[Character, bool]]:
     for m in re.finditer(NAME, narration):
         character = cast.get(m.group(0))
         if character is not None:
-            found.append((character, not _OBJECT_BEFORE.search(narration[max(0, m.start() - 12) : m.start()])))
+            found.append((character, not _NOT_SUBJECT_BEFORE.search(narration[max(0, m.start() - 40) : m.start()])))
     return found
 
 

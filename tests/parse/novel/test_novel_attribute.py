@@ -97,6 +97,13 @@ def test_a_pronoun_is_the_fitting_person_the_narration_named_last():
     assert attributed(text)[1][0] == "Mara"
 
 
+def test_a_name_after_a_preposition_or_inside_a_that_clause_is_not_the_pronouns_subject():
+    text = ('"Good evening," said Mara.\n\n'
+            'Tobias turned to the silent Mr. Finch. "You kept your word," he said.\n\n'
+            'Mara hoped that Mrs. Holloway would stay. "Do stay," said she.\n')
+    assert [s for s, _ in attributed(text)][1:] == ["Tobias", "Mara"]
+
+
 def test_turn_taking_fills_an_exchange_in_both_directions():
     text = ('"Where were you?"\n\n'
             '"Out," said Tobias.\n\n'
