@@ -41,8 +41,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from characterkit.parse.novel.cast import Cast, Character
-from characterkit.parse.novel.patterns import (NAME, NARRATOR, PRONOUNS, SENTENCE_END, addressed_in_narration, Tag, description_head, narrator_name, quote_tag,
-                                              vocative_names)
+from characterkit.parse.novel.patterns import (NAME, NARRATOR, PRONOUNS, SENTENCE_END, addressed_in_narration, Tag, description_head,
+                                              name_key, narrator_name, quote_tag, title_of, vocative_names)
 from characterkit.parse.novel.quotes import Around, Paragraph, Quote, narration_around
 from characterkit.parse.novel.turn_scorer import LEAD_SHARE, TurnScorer
 
@@ -669,6 +669,10 @@ def _resolve_tag(e: _Evidence, state: _SceneState, narrator, new_turn: bool) -> 
     """
     tag, resolved = e.pending, _Evidence(addressees=e.addressees)
     possessor = _possessor(tag, state)
+    relative = _relative(tag, possessor, state.cast) if possessor is not None else None
+    if relative is not None and relative is not narrator and relative not in e.addressees:
+        resolved.detail = "descriptor-family"
+        return _set(resolved, relative, "anaphoric")
     usable = lambda c: isinstance(c, Character) and c is not narrator and c not in e.addressees and c is not possessor
     fits = lambda c: usable(c) and (c in e.options if e.options else _gender_fits(c, tag.gender))
     # a description ('the old man', 'her mother') is rarely the person the narration just named
@@ -690,6 +694,30 @@ def _resolve_tag(e: _Evidence, state: _SceneState, narrator, new_turn: bool) -> 
 
 def _gender_fits(character: Character, gender: str) -> bool:
     return not gender or character.gender in (gender, "")
+
+
+# 'his wife' is Mrs. + his family name, 'her husband' Mr. + hers (when she is a Mrs.), and the 'mother'
+# / 'father' of a child of the house (no Mr. or Mrs. of their own) Mrs. / Mr. + the family name: the
+# convention of English names, read off the cast's own spellings.
+_RELATIVES = {"wife": "mrs", "husband": "mr", "mother": "mrs", "father": "mr"}
+
+
+def _relative(tag: Tag, possessor: Character, cast: Cast) -> Character | None:
+    """The one cast member a relation names by the naming convention ('his wife' -> Mrs. Bennet).
+    Measured on PDNC: given 10,450 -> 10,472 of 13,168, discovered 10,313 -> 10,353 (Mrs. Bennet's
+    'cried his wife', Elizabeth's 'her father'; Emma, Northanger Abbey and Oliver Twist too)."""
+    words = tag.phrase.lower().split()
+    if len(words) != 2 or words[1] not in _RELATIVES:
+        return None
+    title = _RELATIVES[words[1]]
+    names = [a for a in possessor.aliases if len(a.split()) > 1]
+    if words[1] == "husband" and not any(title_of(a) == "mrs" for a in possessor.aliases):
+        return None  # Miss Bennet's husband is no Mr. Bennet
+    if words[1] in ("mother", "father") and any(title_of(a) in ("mrs", "mr") for a in possessor.aliases):
+        return None  # Mrs. Musgrove's mother is no Mrs. Musgrove
+    wanted = {name_key(f"{title} {n.split()[-1]}") for n in names}  # 'mrs bennet'
+    found = [c for c in cast if c is not possessor and any(name_key(a) in wanted for a in c.aliases)]
+    return found[0] if len(found) == 1 else None
 
 
 def _possessor(tag: Tag, state: _SceneState):

@@ -104,6 +104,16 @@ def test_a_name_after_a_preposition_or_inside_a_that_clause_is_not_the_pronouns_
     assert [s for s, _ in attributed(text)][1:] == ["Tobias", "Mara"]
 
 
+def test_his_wife_and_her_father_by_the_family_name():
+    """'his wife' of Mr. Holloway is Mrs. Holloway; the 'father' of Mara Holloway, a daughter of the
+    house, is Mr. Holloway: not the woman or man the scene names last."""
+    cast = Cast([*CAST.characters, Character("Mr. Holloway", [], "M")], origin="cast.yaml")
+    text = ('"Supper," said Mara.\n\n"Coming," said Mrs. Holloway.\n\n"Late again," said Mr. Finch.\n\n'
+            'Mr. Holloway looked up. "Well?" cried his wife.\n\n'
+            'Mara came in with Tobias. "Sit," said her father.\n')
+    assert [s for s, _ in attributed(text, cast)][3:] == ["Mrs. Holloway", "Mr. Holloway"]
+
+
 def test_turn_taking_fills_an_exchange_in_both_directions():
     text = ('"Where were you?"\n\n'
             '"Out," said Tobias.\n\n'
