@@ -259,7 +259,7 @@ def dialogue_line(line: str) -> bool:
 # Calling someone by name inside a quote: `"Mara, ..."`, `"..., Mara."`, `"..., Mara, ..."`.
 _VOCATIVE_LEAD = r"(?:(?:oh|ah|o|well|yes|no|nay|pray|come|now|why|my\s+dear(?:est)?|dear(?:est)?|my|good|poor)[,!]?\s+)*"
 _VOCATIVE_START = re.compile(rf"^{_VOCATIVE_LEAD}(?P<name>{NAME})\s*[,!?;—]")
-_VOCATIVE_END = re.compile(rf"[,;!—-]\s*{_VOCATIVE_LEAD}(?P<name>{NAME})\s*[.!?]*$")
+_VOCATIVE_END = re.compile(rf"[,;!—-]\s*{_VOCATIVE_LEAD}(?P<name>{NAME})\s*(?:[.!?]+(?=\s)|[.!?]*$)")  # any sentence's end
 _VOCATIVE_MID = re.compile(rf",\s+{_VOCATIVE_LEAD}(?P<name>{NAME})(?=,)")
 _NOT_ADDRESSED = {"God", "Lord", "Heaven", "Heavens", "Oh", "Ah", "Yes", "No", "Well", "Why", "Come", "Now", "Pray", "I"}
 

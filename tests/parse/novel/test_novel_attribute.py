@@ -187,6 +187,16 @@ def test_a_vocative_names_the_addressee_not_the_speaker():
     assert got[2][0] == "Mara"  # called by name in the quote before: she answers
 
 
+def test_a_vocative_ending_any_sentence_of_the_quote_names_the_addressee():
+    """'…taken, Mara? did you…': Mara is spoken to, so 'said she' is the other woman of the scene."""
+    from characterkit.parse.novel.patterns import vocative_names
+
+    assert vocative_names("Did you ever sit for a likeness, Mara? did you ever wish to?") == ["Mara"]
+    text = ('"Sit," said Mrs. Holloway.\n\n"Thank you," said Mara.\n\n'
+            'Mara sat down. "Did you ever sit for a likeness, Mara?" said she, "did you ever wish to?"\n')
+    assert attributed(text)[2][0] == "Mrs. Holloway"
+
+
 def test_two_quotes_in_one_paragraph_share_the_speaker():
     text = '"I know," said Tobias. He looked away. "I always knew."\n\n"Knew what?" asked Mara.\n'
     spoken, _ = analyse(text, CAST)
