@@ -687,7 +687,10 @@ def _resolve_tag(e: _Evidence, state: _SceneState, narrator, new_turn: bool) -> 
         if found:
             rule = ("explicit-shared" if e.options else "narration" if tag.where == "narration"
                     else "anaphoric" if found is fresh and len(found) == 1 else "anaphoric-guess")
-            resolved.detail = f"{tag.kind}-{pool}-{min(len(found), 3)}"
+            # where a pronoun's tag sits is part of its key: '"…," he said' just after a name is surer
+            # than 'he said, "…"' (PDNC: one fitting name just named, 0.91 after against 0.76 before)
+            where = f"-{tag.where}" if tag.kind == "pronoun" else ""
+            resolved.detail = f"{tag.kind}-{pool}-{min(len(found), 3)}{where}"
             return _set(resolved, found[0], rule)
     return resolved
 
