@@ -150,28 +150,25 @@ NOT_PEOPLE = {"voice", "voices"}
 def known_by_description(tags: list, evidence: list[_Evidence], neighbours: list[list[int]], cast: Cast) -> dict[str, object]:
     """{description: the person} for the people the text knows only by a description ('said the
     mariner', 'said the policeman'): their quotes keep landing, by turn-taking or as a pronoun, on
-    the very person who speaks the turn next to them (named by a tag, by the narration or by
-    turn-taking alike), and a new paragraph is a new speaker. A description that singles one person
-    out ('said the man with the black beard', 'the gentleman in the white waistcoat') needs no such
-    sign: written three times, it is how the book names someone.
+    the very person who speaks the turn next to them (decided by a tag, the narration or turn-taking
+    alike), and a new paragraph is a new speaker. A description that singles one person out ('the
+    man with the black beard', 'the gentleman in the white waistcoat') needs no such sign: written
+    three times, it is how the book names someone.
     With a discovered cast they speak as characters ('The Mariner', listed by analyse); a given
     cast leaves them unlisted.
-    Measured on PDNC, cast discovered: explicit quotes right 4,995 -> 5,029 of 5,356, all quotes
-    10,139 -> 10,184 of 13,168 (The Mariner, The Policeman); counting a neighbour decided by any
-    rule, not only by a tag, and a description that singles one out ('the man with the black
-    beard') whatever its gender: 5,028 -> 5,045 and 10,242 -> 10,267 (The Barman, The Guard, The
-    Nurse); a description that singles one out, without the sign: explicit 5,044 -> 5,057 (the
-    gentleman in the white waistcoat, in Oliver Twist). Cast given 10,397 throughout; kept precision
-    on novels the table was not fitted on unchanged (0.979 given, 0.971 discovered at 0.9). In The
-    Princess and the Goblin 'the nurse' becomes The Nurse: 23 of her lines had gone to Irene."""
+    Measured on PDNC, cast discovered, explicit quotes right of 5,356: 4,995 -> 5,029 with a
+    neighbour named by a tag; 5,028 -> 5,057 with a neighbour decided by any rule and the singling
+    descriptions (The Barman, The Guard, the gentleman in the white waistcoat). Cast given
+    unchanged; kept precision on novels the table was not fitted on unchanged. In The Princess and
+    the Goblin 'the nurse' becomes The Nurse: 23 of her lines had gone to Irene, whom she answers."""
     found: dict[str, list[int]] = defaultdict(list)
     for i, tag in enumerate(tags):
         if tag is not None and tag.kind == "descriptor" and _may_be_own_person(tag, cast):
             found[_description(tag.phrase)].append(i)
     people = {}
     for phrase, indices in found.items():
+        singles_out = description_head(phrase) != phrase
         beside = sum(_beside_themselves(i, neighbours, evidence) for i in indices)
-        singles_out = description_head(phrase) != phrase  # nobody else is 'the man with the black beard'
         if len(indices) >= OWN_MIN and (singles_out or beside > OWN_SHARE * len(indices)):
             people[phrase] = Character(phrase.title(), [phrase]) if cast.origin == "discovered" else _Unlisted(phrase)
     return people
@@ -405,7 +402,7 @@ def _lists(alias: str, description: str) -> bool:
 
 def _plain(description: str) -> str:
     """'The Old  Woman' -> 'old woman': compared without case, spacing or its article."""
-    return re.sub(r"^(?:the|a|an) ", "", " ".join(description.lower().split()))
+    return re.sub(r"^(?:the|a|an) ", "", _description(description))
 
 
 def _set(e: _Evidence, who, rule: str) -> _Evidence:
@@ -712,13 +709,12 @@ def _relative(tag: Tag, possessor: Character, cast: Cast) -> Character | None:
     words = tag.phrase.lower().split()
     if len(words) != 2 or words[1] not in _RELATIVES:
         return None
-    title = _RELATIVES[words[1]]
-    names = [a for a in possessor.aliases if len(a.split()) > 1]
-    if words[1] == "husband" and not any(title_of(a) == "mrs" for a in possessor.aliases):
+    titles = {title_of(a) for a in possessor.aliases}
+    if words[1] == "husband" and "mrs" not in titles:
         return None  # Miss Bennet's husband is no Mr. Bennet
-    if words[1] in ("mother", "father") and any(title_of(a) in ("mrs", "mr") for a in possessor.aliases):
+    if words[1] in ("mother", "father") and titles & {"mrs", "mr"}:
         return None  # Mrs. Musgrove's mother is no Mrs. Musgrove
-    wanted = {name_key(f"{title} {n.split()[-1]}") for n in names}  # 'mrs bennet'
+    wanted = {name_key(f"{_RELATIVES[words[1]]} {a.split()[-1]}") for a in possessor.aliases if len(a.split()) > 1}  # 'mrs bennet'
     found = [c for c in cast if c is not possessor and any(name_key(a) in wanted for a in c.aliases)]
     return found[0] if len(found) == 1 else None
 
