@@ -114,6 +114,13 @@ def test_his_wife_and_her_father_by_the_family_name():
     assert [s for s, _ in attributed(text, cast)][3:] == ["Mrs. Holloway", "Mr. Holloway"]
 
 
+def test_a_pronoun_is_seldom_someone_the_quote_itself_names():
+    """Mara is the woman just named, but the quote talks of her: 'she said' is the other woman."""
+    text = ('"Sit," said Mrs. Holloway.\n\n"Thank you," said Mara.\n\n'
+            'Mara sat down by the fire. "Mara is tired tonight," she said.\n')
+    assert attributed(text)[2][0] == "Mrs. Holloway"
+
+
 def test_turn_taking_fills_an_exchange_in_both_directions():
     text = ('"Where were you?"\n\n'
             '"Out," said Tobias.\n\n'
@@ -247,8 +254,9 @@ def test_confidence_orders_the_rules():
     assert all(0.0 <= s.confidence <= 1.0 for s in spoken)
 
 
-def test_guesses_carry_whether_they_land_on_a_lead_speaker():
-    """A guess's calibration key says if its speaker has at least a fifth of the explicit tags."""
+def test_guesses_carry_whether_they_land_on_the_main_a_lead_or_a_minor_speaker():
+    """A guess's calibration key says if its speaker has the most explicit tags ('main'), at least a
+    fifth of them ('lead') or fewer ('minor')."""
     from characterkit.parse.novel.attribute import attribute
     from characterkit.parse.novel.quotes import find_quotes, split_paragraphs
 
@@ -256,17 +264,18 @@ def test_guesses_carry_whether_they_land_on_a_lead_speaker():
             '"Not yet," said Mara.\n\n'
             '"Then we wait."\n\n'
             '"We wait," said Mara.\n\n'
-            '"How long?" said Mara.\n\n'
+            '"How long?" said Mrs. Holloway.\n\n'
             '"An hour," said Mara.\n\n'
-            '"An hour!"\n\n'
+            '"An hour!" said Mrs. Holloway.\n\n'
             '"Or two," said Mara.\n\n'
-            '"So long?" said Mara.\n\n'
+            'Mrs. Holloway sighed. "So long."\n\n'
             'Mara smiled. "Yes."\n')
     paragraphs = split_paragraphs(text)
     found = attribute(text, find_quotes(text, paragraphs), paragraphs, CAST)
     by_rule = {(a.speaker, a.rule, a.detail.rsplit("-", 1)[-1]) for a in found if a.rule != "explicit"}
-    assert by_rule == {("Tobias", "turn-taking", "minor"), ("Mara", "narration", "lead")}  # Tobias: 1 of 7 tags
-    assert all(not a.detail.endswith(("lead", "minor")) for a in found if a.rule == "explicit")
+    # tags: Mara 4, Mrs. Holloway 2, Tobias 1 of 7
+    assert by_rule == {("Tobias", "turn-taking", "minor"), ("Mrs. Holloway", "narration", "lead"), ("Mara", "narration", "main")}
+    assert all(not a.detail.endswith(("main", "lead", "minor")) for a in found if a.rule == "explicit")
 
 
 def test_someone_the_text_knows_only_by_a_description():
