@@ -539,7 +539,10 @@ def _forward(turns, text, quotes, final, cast, narrator) -> list[_Guess]:
             guess = _alternate(state, guesses, _addressees(turn, final))
             called = _addressees(turns[t - 1], final) if t else []
             if len(called) == 1 and guesses and called[0] is not guesses[-1].who and called[0] is not narrator:
-                guess = _Guess(called[0], "addressed", CONFIDENCE["addressed"])
+                # one called by name who has spoken in the scene answers far more surely (PDNC, cast
+                # given: 0.89-0.94) than one who has not (0.57-0.83): the key tells them apart
+                heard = "spoke" if called[0] in state.speakers else "new"
+                guess = _Guess(called[0], "addressed", CONFIDENCE["addressed"], detail=heard)
         state.spoke(guess.who)
         state.called = _addressees(turn, final)
         guesses.append(guess)

@@ -194,6 +194,17 @@ def test_a_vocative_names_the_addressee_not_the_speaker():
     assert got[2][0] == "Mara"  # called by name in the quote before: she answers
 
 
+def test_an_answer_to_ones_name_is_keyed_by_whether_they_had_spoken_in_the_scene():
+    """Called by name, Mara answers; her key says whether she had spoken before in the scene, as
+    one who has answers far more surely."""
+    first = '"Sit," said Mrs. Holloway.\n\n"Tell me, Mara, where is Tobias?"\n\n"In the garden."\n'
+    again = ('"Sit," said Mrs. Holloway.\n\n"Thank you," said Mara.\n\n"Is it cold, Mrs. Holloway?"\n\n'
+             '"Tell me, Mara, where is Tobias?"\n\n"In the garden."\n')
+    for text, heard in ((first, "new"), (again, "spoke")):
+        last = analyse(text, CAST)[0][-1]
+        assert last.speaker == "Mara" and last.key.startswith(f"addressed:{heard}-")
+
+
 def test_a_vocative_ending_any_sentence_of_the_quote_names_the_addressee():
     """'…taken, Mara? did you…': Mara is spoken to, so 'said she' is the other woman of the scene."""
     from characterkit.parse.novel.patterns import vocative_names
