@@ -1,5 +1,7 @@
 """One test per attribution rule and text rule, on short passages written for these tests."""
 
+import re
+
 import pytest
 
 from characterkit.parse.novel.book import novel_lines
@@ -9,7 +11,7 @@ from characterkit.parse.novel.eval import error_class
 from characterkit.parse.novel.llm import _decided
 from characterkit.parse.common import plain
 from characterkit.parse.novel.matter import blank_matter
-from characterkit.parse.novel.patterns import NARRATOR, narrator_name, speech_tag
+from characterkit.parse.novel.patterns import NAME, NARRATOR, narrator_name, speech_tag
 from characterkit.parse.novel.quotes import as_line, join_pieces
 from characterkit.parse.speakers import SpeakerTable
 from characterkit.records import SPEECH
@@ -22,9 +24,6 @@ def test_sentence_opening_words_are_no_names(opener):
 
 
 def test_a_title_joins_a_name_across_a_wrapped_line_but_never_a_paragraph_or_a_sentence():
-    import re
-    from characterkit.parse.novel.patterns import NAME
-
     names = lambda text: [m.group(0) for m in re.finditer(NAME, text)]
     assert names("the King.\n\nThe White Rabbit put on his spectacles.")[:2] == ["the King", "The White Rabbit"]
     assert names("said the Queen. Alice looked up.") == ["the Queen", "Alice"]
