@@ -19,7 +19,7 @@ from pathlib import Path
 
 from characterkit.errors import UserError, closest
 from characterkit.parse.novel.matter import blank_matter
-from characterkit.parse.novel.patterns import HONORIFICS, NAME, TITLES, name_key, narrator_name, quote_tag, strip_article, title_of
+from characterkit.parse.novel.patterns import HONORIFICS, NAME, PERSON_NOUNS, TITLES, name_key, narrator_name, quote_tag, strip_article, title_of
 from characterkit.parse.novel.quotes import find_quotes, narration_around, split_paragraphs
 
 GENDER_WORDS = {"m": "M", "male": "M", "man": "M", "f": "F", "female": "F", "woman": "F",
@@ -390,11 +390,17 @@ def _clean_name(phrase: str, namelike: set[str]) -> str | None:
         title = ""
     while words and words[0] not in namelike:
         words = words[1:]
-    while words and words[-1] not in namelike:
+    while words and words[-1] not in namelike and not _titled_person(words):
         words = words[:-1]
     if not words or (not title and len(words) > 1 and words[-1] in PLACE_WORDS):
         return None
     return " ".join([title] + words) if title else " ".join(words)
+
+
+def _titled_person(words: list[str]) -> bool:
+    """'Invisible Man', 'Grey Lady': a name ending in a capitalised person noun, the book's own title
+    for someone, keeps its noun ('Invisible' alone was shown as The Invisible Man's name)."""
+    return len(words) > 1 and words[-1][:1].isupper() and words[-1].lower() in PERSON_NOUNS
 
 
 def _pronoun_votes(narration: str, namelike: set[str], forms: set[str]) -> dict[str, Counter]:

@@ -271,7 +271,8 @@ def vocative_names(quote_text: str) -> list[str]:
     for pattern in (_VOCATIVE_START, _VOCATIVE_END, _VOCATIVE_MID):
         for m in pattern.finditer(quote_text):
             name = strip_article(m.group("name"))
-            if name not in names and name not in _NOT_ADDRESSED and name.rstrip(".").lower() not in TITLES:
+            if (name not in names and name not in _NOT_ADDRESSED and name.rstrip(".").lower() not in TITLES
+                    and name.split()[0] not in ("A", "An")):  # 'An Invisible Man!' exclaims, calls nobody
                 names.append(name)
     return names
 

@@ -205,6 +205,13 @@ def test_an_answer_to_ones_name_is_keyed_by_whether_they_had_spoken_in_the_scene
         assert last.speaker == "Mara" and last.key.startswith(f"addressed:{heard}-")
 
 
+def test_an_exclamation_with_an_indefinite_article_calls_nobody():
+    from characterkit.parse.novel.patterns import vocative_names
+
+    assert vocative_names("An Invisible Man! And what is he?") == []
+    assert vocative_names("Mara! And what is he?") == ["Mara"]
+
+
 def test_a_vocative_ending_any_sentence_of_the_quote_names_the_addressee():
     """'…taken, Mara? did you…': Mara is spoken to, so 'said she' is the other woman of the scene."""
     from characterkit.parse.novel.patterns import vocative_names

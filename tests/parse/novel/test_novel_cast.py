@@ -176,6 +176,13 @@ def test_a_husbands_given_name_inside_his_wifes_name_does_not_find_her():
     assert cast.get("Mrs. Charles Grey") is wife and cast.resolve("Grey") == [wife]
 
 
+def test_a_name_ending_in_a_capitalised_person_noun_keeps_it():
+    """'the Invisible Man' is that person's name, though 'man' is a common word: not 'Invisible'."""
+    text = "".join(f'A man came by the inn {i}. "Go away," said the Invisible Man. Mara looked up. "Why?" said Mara.\n\n'
+                   for i in range(4))
+    assert [c.name for c in scan_cast(text)] == ["Invisible Man", "Mara"]
+
+
 def test_resolve_by_alias_title_and_words():
     lizzy = Character("Elizabeth Bennet", ["Elizabeth", "Lizzy"], "F")
     darcy = Character("Fitzwilliam Darcy", ["Darcy"], "M")
