@@ -14,6 +14,7 @@ from characterkit import __version__
 from characterkit.errors import UserError
 from characterkit.commands import register_commands
 from characterkit.commands.options import _split_formats, filter_options, llm_options, output_options
+from characterkit.prompts import FORMATS
 from characterkit.records import DEFAULT_MIN_CONFIDENCE
 from characterkit.train.config import ATTENTIONS, PRECISIONS, SCHEDULERS
 
@@ -200,7 +201,7 @@ def pair_cmd(prompts_dir, completions_dir, character, persona, strict, filters, 
               help="Dataset folder (datasets/NAME), any characterkit export file, or a .txt for style training.")
 @click.option("-l", "--lora-name", default=None, help="Folder under loras/ (default: the dataset's name).")
 @click.option("--character", default=None, help="Whose replies are trained, when the data does not say.")
-@click.option("--prompt-format", type=click.Choice(["auto", "pygmalion", "chat-template"]), default="auto", show_default=True,
+@click.option("--prompt-format", type=click.Choice(["auto", *FORMATS]), default="auto", show_default=True,
               help="pygmalion (Name: text turns) or chat-template (the tokenizer's); auto picks chat-template "
                    "when the tokenizer has one.")
 @click.option("--user-name", default="You", show_default=True, help="The chat user's name (for stop strings).")

@@ -103,7 +103,6 @@ class _Evidence:
     addressees: list[Character] = field(default_factory=list)
     options: list[Character] = field(default_factory=list)  # the owners of a shared alias
     detail: str = ""
-    words: str = ""  # the quote's own words, for a pronoun to be resolved (see _resolve_tag)
 
 
 def attribute(text: str, quotes: list[Quote], paragraphs: list[Paragraph], cast: Cast, record: list | None = None) -> list[Attribution]:
@@ -291,7 +290,7 @@ def _mark_leads(attributions: list[Attribution], shares: dict[str, float]) -> li
 
 
 def _epithet_key(phrase: str) -> str:
-    return " ".join(description_head(phrase).lower().split())
+    return _description(description_head(phrase))
 
 
 def _public(e: _Evidence) -> Attribution:
@@ -322,7 +321,7 @@ def vocatives(quote_text: str, cast: Cast) -> list[Character]:
 
 def _local_evidence(quote: Quote, around: Around, tag: Tag | None, cast: Cast, narrator, epithets, own, same) -> _Evidence:
     """The evidence in the quote's own paragraph: its speech tag, vocatives, narration subject."""
-    e = _Evidence(addressees=vocatives(quote.text, cast), words=quote.text)
+    e = _Evidence(addressees=vocatives(quote.text, cast))
     for name in addressed_in_narration(around.before[-200:] + " \n " + around.after[:150] + " \n ".join(around.gaps)):
         character = cast.get(name)
         if character is not None and character not in e.addressees and (tag is None or tag.kind != "name" or character not in cast.resolve(tag.phrase)):
@@ -490,11 +489,11 @@ def _attribute_scene(scene, text, quotes, evidence, cast, narrator, scorer: Turn
     """Final evidence for each quote of one scene: the rules first, then turn-taking."""
     final = {i: evidence[i] for i in scene}
     turns = _turns(scene, quotes)
-    guesses = _forward(turns, text, quotes, final, cast, narrator)
+    said = _NamedInTurns(turns, quotes, cast)
+    guesses = _forward(turns, text, quotes, final, cast, narrator, said)
     anchors = [t for t, g in enumerate(guesses) if g.rule not in ("turn-taking", "unattributed")]
     voices = len({id(guesses[t].who) for t in anchors if guesses[t].who is not None})
     crowd = "s3" if voices >= 3 else "s2"  # three or more voices: alternation is much less sure
-    said = _NamedInTurns(turns, quotes, cast)
     for t, turn in enumerate(turns):
         guess = guesses[t] if t in anchors else _turn_taking(t, anchors, guesses, turns, final, scorer, said)
         for i in turn:  # a turn's quotes share its speaker unless their own tag names another
@@ -519,7 +518,7 @@ class _Guess:
     detail: str = ""
 
 
-def _forward(turns, text, quotes, final, cast, narrator) -> list[_Guess]:
+def _forward(turns, text, quotes, final, cast, narrator, said: "_NamedInTurns") -> list[_Guess]:
     """Resolve pronoun tags against the scene so far, then guess the rest by alternation."""
     guesses: list[_Guess] = []
     previous_end = _scene_opening(text, quotes, turns[0][0])
@@ -531,7 +530,8 @@ def _forward(turns, text, quotes, final, cast, narrator) -> list[_Guess]:
         previous_end = quotes[turn[-1]].end
         for i in turn:
             if final[i].pending is not None:
-                final[i] = _resolve_tag(final[i], state, narrator, new_turn=i == turn[0])
+                named = said.by_quote(i) if final[i].pending.kind == "pronoun" else []
+                final[i] = _resolve_tag(final[i], state, narrator, new_turn=i == turn[0], named=named)
         anchor = next((final[i] for i in turn if final[i].who is not None), None)
         if anchor is not None:
             guess = _Guess(anchor.who, anchor.rule, anchor.confidence, detail=anchor.detail)
@@ -578,15 +578,19 @@ def _alternate(state: _SceneState, done: list[_Guess], addressees) -> _Guess:
 
 
 class _NamedInTurns:
-    """The cast members each turn's own words name (`said[t]`), found when first asked."""
+    """The cast members each turn's own words name (`said[t]`; one quote's: `said.by_quote(i)`),
+    found when first asked and once per scene."""
 
     def __init__(self, turns, quotes, cast):
         self.turns, self.quotes, self.cast, self.found = turns, quotes, cast, {}
 
+    def by_quote(self, i: int) -> list:
+        if i not in self.found:
+            self.found[i] = [c for c, _ in _named_in(self.quotes[i].text, self.cast)]
+        return self.found[i]
+
     def __getitem__(self, t: int) -> list:
-        if t not in self.found:
-            self.found[t] = [c for i in self.turns[t] for c, _ in _named_in(self.quotes[i].text, self.cast)] if t >= 0 else []
-        return self.found[t]
+        return [c for i in self.turns[t] for c in self.by_quote(i)] if t >= 0 else []
 
 
 def _turn_taking(t: int, anchors: list[int], guesses: list[_Guess], turns, final, scorer: TurnScorer,
@@ -665,7 +669,7 @@ def _named_in(narration: str, cast: Cast) -> list[tuple[Character, bool]]:
 
 
 
-def _resolve_tag(e: _Evidence, state: _SceneState, narrator, new_turn: bool) -> _Evidence:
+def _resolve_tag(e: _Evidence, state: _SceneState, narrator, new_turn: bool, named: list) -> _Evidence:
     """A pronoun, a description or a shared alias, resolved to one character of the scene.
 
     The nearest fitting name wins: for a pronoun, one the narration has just named (since the
@@ -689,9 +693,8 @@ def _resolve_tag(e: _Evidence, state: _SceneState, narrator, new_turn: bool) -> 
         speakers = speakers[1:]  # a new paragraph is a new speaker, as a rule
     mentioned = [c for c in state.mentioned[:6] if fits(c)]
     earlier = [c for c in state.earlier if fits(c)] if not (fresh or called or speakers or mentioned) else []
-    # 'he said' is seldom someone the quote itself names ('"I told Darcy so," she said'): set aside
-    # as the speaker, though they still count among the people who fit
-    named = [c for c, _ in _named_in(e.words, state.cast)] if tag.kind == "pronoun" else []
+    # 'he said' is seldom someone the quote itself names (`named`: '"I told Darcy so," she said'): set
+    # aside as the speaker, though they still count among the people who fit
     for pool, found in zip(("fresh", "called", "speaker", "mentioned", "earlier"), (fresh, called, speakers, mentioned, earlier)):
         chosen = [c for c in found if c not in named]
         if chosen:
