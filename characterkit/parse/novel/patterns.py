@@ -89,7 +89,7 @@ _PRONOUN = r"(?:he|she|I)\b"
 _NOT_PERSON = "(?!(?:" + "|".join(PERSON_NOUNS) + r")\b)"
 _EPITHET_NAME = rf"(?:the|poor|dear)\s+(?:{_NOT_PERSON}[a-z][a-z-]*\s+){{1,2}}(?=(?i:{_TITLE})\s|[A-Z]){NAME}"
 _SUBJECT = rf"(?P<subject>{_PRONOUN}|{_EPITHET_NAME}|{_DESCRIPTOR}|{NAME})"
-_ADVERB = r"(?:[a-z]+ly\s+|again\s+|then\s+|at\s+last\s+|now\s+)?"
+_ADVERB = r"(?:[a-z]+ly\s+|again\s+|then\s+|thus\s+|at\s+last\s+|now\s+)?"
 
 # After the quote: `said Jo`, `said he`, `replied the old man`; or `Jo said`, `she cried`.
 _VERB_FIRST = re.compile(rf"^[\s,;:!?.—–-]*{_ADVERB}{_VERB}(?:\s+(?:out|again|aloud|softly|quietly|presently))?\s+{_SUBJECT}")
@@ -97,8 +97,9 @@ _SUBJECT_FIRST = re.compile(rf"^[\s,;:—–-]*{_SUBJECT}(?:,\s+[a-z][^,\"“”
 # Any past-tense verb in the tag's shape counts when the tag ends right after it: `" Emma demurred.`,
 # `" blubbered Noah.`, `" Mr. Childers interpreted.` (the verb list cannot hold every verb).
 _ANY_VERB_AFTER = re.compile(rf"^[\s,;:—–-]*(?:{_SUBJECT}\s+{_ADVERB}[a-z]+ed|[a-z]+ed\s+{_SUBJECT.replace('subject', 'inverted')})\s*[.,;:!?—–-]")
-# A sentence end: not the period of a title ('Mr. Collins').
-SENTENCE_END = "".join(f"(?<!\\b{t})(?<!\\b{t.capitalize()})" for t in TITLES) + r"[.!?](?:--|\s+)"
+# A sentence end: not the period of an abbreviated title ('Mr. Collins'); a whole word ('their father.')
+# ends its sentence.
+SENTENCE_END = "".join(f"(?<!\\b{t})(?<!\\b{t.capitalize()})" for t in sorted(_ABBREVIATED)) + r"[.!?](?:--|\s+)"
 # Before the quote: `Meg said in an altered tone, "...` or `said Mr. Bennet to his wife, "...`.
 _BEFORE = re.compile(rf"(?:^|{SENTENCE_END}|;\s+|,\s+|—|--)(?:(?P<lead>{_SUBJECT})\s+{_ADVERB}{_VERB}|{_VERB}\s+(?P<trail>{NAME}))(?:[^.!?;\"“”]{{0,60}})?[,:—–-]*\s*$")
 # `was Mrs Smith's answer`, `were the first words of Captain Wentworth` after the quote, and
@@ -107,19 +108,24 @@ _WORDS = r"(?:answer|reply|remark|words|question|exclamation|cry|consolation|lan
 _POSSESSIVE_AFTER = re.compile(rf"^[\s,;:!?.—–-]*(?:was|were|is|came)\s+(?:(?:the|his|her)\s+(?:[a-z]+\s+)?{_WORDS}\s+of\s+)?(?P<subject>{NAME})(?:['’]s)?\b")
 _POSSESSIVE_BEFORE = re.compile(rf"(?P<subject>{NAME})['’]s\s+(?:[a-z]+\s+)?{_WORDS}\s+(?:was|were)[^.!?\"“”]{{0,30}}[,:—–-]*\s*$")
 
+# 'for' joins a clause (`for Elizabeth was replying`) or governs a noun (`blushed for her friend`).
+_NO_DETERMINER = r"(?!(?:the|his|her|my|their|our|your|this|that|a|an)\b)"
 # A clause that introduces the quote after it: `Mr. Collins joining in, observed,` or
 # `At length Darcy spoke, and in a constrained manner said,` (the last subject before the verb).
 _CLAUSE_SUBJECT = re.compile(
     r"(?:^(?:[A-Z][a-z]+(?:\s+[a-z]+){0,3},\s+|(?:At\s+(?:length|last|once)|Then|Presently|Here|Now|Soon|Afterwards|Meanwhile|Suddenly|Again|Still|So)\s+)"
-    rf"|^|,\s+|\b(?:and|but|when|while|then|till|until|as|where|so|heard|hear|for|without)\s+){_SUBJECT}"
+    rf"|^|,\s+|\b(?:and|but|when|while|then|till|until|as|where|so|heard|hear|without)\s+|\bfor\s+{_NO_DETERMINER}){_SUBJECT}"
 )
 _LAST_CLAUSE = re.compile(rf"(?:^|{SENTENCE_END})((?:[^.!?]|(?<=\b(?:Mr|Dr|St))\.|(?<=\bMrs)\.)*)$")
 SPEECH_VERB = re.compile(rf"\b{_VERB}")
 # The name right before the verb, perhaps with a participle clause or auxiliaries between:
 # `Mr. Darcy, drawing near Elizabeth, said`, `Emma could not help saying` (a lower-case word
 # must come before it: a name opening the clause is found by _CLAUSE_SUBJECT).
-_AUXILIARY = r"(?:\s+(?:could|would|did|had|was|were|not|help|began|to|then|soon|at\s+once|presently)){0,4}"
-_SUBJECT_OF_VERB = re.compile(rf"(?<=[a-z] )(?P<subject>{NAME})(?:,\s+[a-z][^,;\"“”]{{0,60}},)?{_AUXILIARY}\s+{_ADVERB}{_VERB}$")
+_AUXILIARY = r"(?:\s+(?:could|would|did|had|was|were|not|help|began|to|then|thus|soon|at\s+once|presently)){0,4}"
+# Between them, one phrase set off by commas, or a relative clause that may hold commas of its own
+# (`met by Mr. Allen, who, on hearing the reason, said,`).
+_SET_OFF = r"(?:,\s+who\b[^;\"“”]{0,100}?,?|,\s+[a-z][^,;\"“”]{0,60},)?"
+_SUBJECT_OF_VERB = re.compile(rf"(?:(?<=[a-z] )|^)(?P<subject>{NAME}){_SET_OFF}{_AUXILIARY}\s+{_ADVERB}{_VERB}$")
 
 # Words that open sentences and are never a speaker's name: 'After an impressive pause he said'.
 _NOT_NAMES = set("""I The A An It This That These Those There Then But And Or Nor So Yet For Oh Ah O Yes No Well
@@ -174,16 +180,30 @@ def speech_tag(after: str, before: str = "") -> Tag | None:
     return _introducing_clause(before[-300:])
 
 
+# A sentence that ends by saying someone starts or goes on speaking introduces the quote after it as a
+# comma would: `till Sir William thus began.`, `Mr. Sikes continued.`
+_STARTS_SPEAKING = re.compile(r"\b(?:began|continued|resumed|spoke|proceeded|went\s+on)(?:\s+(?:again|now|first))?\.$")
+
+
+# A clause set off by commas just before the verb has a subject of its own (`Mr. Collins listened, and
+# when she ceased speaking, replied`): it is not the speaker.
+_SUBORDINATE_BEFORE_VERB = re.compile(
+    r",\s+(?:and\s+)?(?:when|whenever|while|as|after|before|till|until|if|though|although|since)\s+[^,;]*,\s+$")
+
+
 def _introducing_clause(before: str) -> Tag | None:
     """The subject of a last sentence that ends in a speech verb and a comma, colon or dash."""
-    m = _LAST_CLAUSE.search(before.rstrip())
+    before = before.rstrip()
+    if _STARTS_SPEAKING.search(before):
+        before = before[:-1] + ","
+    m = _LAST_CLAUSE.search(before)
     if not m or not re.search(r"[,:—–-]\s*$", m.group(1)):
         return None
     clause = m.group(1).strip()
     verbs = list(SPEECH_VERB.finditer(clause))
     if not verbs:
         return None
-    head = clause[: verbs[-1].start()]
+    head = _SUBORDINATE_BEFORE_VERB.sub(" ", clause[: verbs[-1].start()])
     near = _SUBJECT_OF_VERB.search(clause[: verbs[-1].end()])  # 'did Mr. Bennet say', 'Mr. Darcy, drawing near, said'
     if near and _tag(near.group("subject"), "before"):
         return _tag(near.group("subject"), "before")

@@ -285,6 +285,9 @@ def _second_speech_act(gap: str, piece: str = "") -> bool:
         return True
     if re.search(r"[,:\u2014\u2013-]$", body) is None:  # the narration does not introduce the next piece
         return False
+    first, next_one = speech_tag(body), speech_tag("", body)
+    if first and next_one and first.phrase != next_one.phrase:  # `was Mary's reasoning; and Elizabeth's reply was,`
+        return True
     verbs = list(SPEECH_VERB.finditer(body))
     if len(verbs) >= 2 and _SUBJECT_BEFORE.search(body[: verbs[-1].start()]):  # `Alice replied, so eagerly that
         return True  # the Gryphon said,`; not `said Jo, and then added,` (the second verb has no subject of its own)

@@ -50,6 +50,31 @@ def test_the_speaker_introduced_in_the_paragraph_before():
     assert attributed(participle) == [("Tobias", "explicit")]
 
 
+def test_a_sentence_saying_someone_begins_introduces_their_speech():
+    text = 'Mrs. Holloway folded the letter, and when the maid had gone Mr. Finch thus began.\n\n"It is settled."\n'
+    assert attributed(text) == [("Mr. Finch", "explicit")]
+    assert attributed('Mara waited for her mother. Tobias continued.\n\n"And so we left."\n') == [("Tobias", "explicit")]
+
+
+def test_the_speaker_before_a_relative_clause_or_a_clause_of_its_own():
+    who = 'Mara turned, and was met by Tobias, who, seeing her face, said,\n\n"What is it?"\n'
+    assert attributed(who) == [("Tobias", "explicit")]
+    who_without_comma = 'The silence was broken by Mara, who in a cold voice said,\n\n"Go."\n'
+    assert attributed(who_without_comma) == [("Mara", "explicit")]
+    opening_name = 'Mara, a little doubtful of this, could not help answering,\n\n"Perhaps."\n'
+    assert attributed(opening_name) == [("Mara", "explicit")]
+    subordinate = ('Mr. Finch listened to her gravely, and when Mara had done speaking, replied thus,\n\n'
+                   '"You are right."\n')
+    assert attributed(subordinate) == [("Mr. Finch", "explicit")]
+    for_a_noun = 'Mara blushed for her friend, and said,\n\n"He meant well."\n'  # 'her friend' is no subject
+    assert attributed(for_a_noun) == [("Mara", "explicit")]
+
+
+def test_a_whole_word_title_ends_its_sentence():
+    text = 'The girls stared at their father. Mrs. Holloway said only,\n\n"Well."\n'
+    assert attributed(text) == [("Mrs. Holloway", "explicit")]
+
+
 def test_the_speaker_introduced_after_the_last_quote_of_the_paragraph_before():
     text = ('"Sit down, Tobias," said Mara.\n\n'
             '"Come with me," said Mrs. Holloway, and led him out. A minute later, Mr. Finch put his head in and called out,\n\n'

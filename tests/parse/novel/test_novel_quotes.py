@@ -80,6 +80,11 @@ def test_narration_with_two_speech_verbs_or_after_a_finished_sentence_starts_ano
     assert pieces(one_tag) == [["I know,", "I always knew."]]
 
 
+def test_narration_tagging_one_piece_and_introducing_the_next_by_another_name_parts_them():
+    text = '"I cannot spare her," was Meg\'s answer; and Jo\'s reply was, "Then keep her."\n'
+    assert pieces(text) == [["I cannot spare her,"], ["Then keep her."]]
+
+
 def test_a_tag_ending_its_sentence_and_another_after_the_second_piece_are_two_utterances():
     text = '"No," said the clerk. "Yes," said the porter.\n'
     assert pieces(text) == [["No,"], ["Yes,"]]
