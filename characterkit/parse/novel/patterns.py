@@ -123,8 +123,9 @@ SPEECH_VERB = re.compile(rf"\b{_VERB}")
 # must come before it: a name opening the clause is found by _CLAUSE_SUBJECT).
 _AUXILIARY = r"(?:\s+(?:could|would|did|had|was|were|not|help|began|to|then|thus|soon|at\s+once|presently)){0,4}"
 # Between them, one phrase set off by commas, or a relative clause that may hold commas of its own
-# (`met by Mr. Allen, who, on hearing the reason, said,`).
-_SET_OFF = r"(?:,\s+who\b[^;\"“”]{0,100}?,?|,\s+[a-z][^,;\"“”]{0,60},)?"
+# (`met by Mr. Allen, who, on hearing the reason, said,`) but no subject of its own (`to Mr. Darcy, who
+# was not unwilling, when she drew back, and said,` is hers).
+_SET_OFF = r"(?:,\s+who\b(?:(?!\b(?:he|she|they|I|we)\b)[^;\"“”]){0,100}?,?|,\s+[a-z][^,;\"“”]{0,60},)?"
 _SUBJECT_OF_VERB = re.compile(rf"(?:(?<=[a-z] )|^)(?P<subject>{NAME}){_SET_OFF}{_AUXILIARY}\s+{_ADVERB}{_VERB}$")
 
 # Words that open sentences and are never a speaker's name: 'After an impressive pause he said'.

@@ -61,6 +61,8 @@ def test_the_speaker_before_a_relative_clause_or_a_clause_of_its_own():
     assert attributed(who) == [("Tobias", "explicit")]
     who_without_comma = 'The silence was broken by Mara, who in a cold voice said,\n\n"Go."\n'
     assert attributed(who_without_comma) == [("Mara", "explicit")]
+    clause_with_a_subject = 'She gave her hand to Tobias, who, though surprised, took it, when she drew back, and said,\n\n"No."\n'
+    assert attributed(clause_with_a_subject)[0][0] != "Tobias"
     opening_name = 'Mara, a little doubtful of this, could not help answering,\n\n"Perhaps."\n'
     assert attributed(opening_name) == [("Mara", "explicit")]
     subordinate = ('Mr. Finch listened to her gravely, and when Mara had done speaking, replied thus,\n\n'
