@@ -280,6 +280,8 @@ def _second_speech_act(gap: str, piece: str = "") -> bool:
     So does narration that follows a piece ending its sentence (`"Sit down." Catherine was sorry,
     and Isabella, who ..., said, "...`) when it ends by introducing the next piece."""
     body = gap.strip(QUOTE_MARKS + " \n")
+    if not body:  # `"Not your sherry?"  "Why, I have got out of the habit"`: one speaker would go on in one quote
+        return True
     later = re.split(r"[.!?]\s+(?=[A-Z])", body, maxsplit=1)
     if len(later) == 2 and SPEECH_VERB.search(later[1]):
         return True

@@ -85,6 +85,11 @@ def test_narration_tagging_one_piece_and_introducing_the_next_by_another_name_pa
     assert pieces(text) == [["I cannot spare her,"], ["Then keep her."]]
 
 
+def test_two_pieces_with_nothing_between_them_are_two_utterances():
+    text = '"Oh, sir?" said the maid. "Not your tea?" "I have got out of the habit," said the master.\n'
+    assert pieces(text) == [["Oh, sir?", "Not your tea?"], ["I have got out of the habit,"]]
+
+
 def test_a_tag_ending_its_sentence_and_another_after_the_second_piece_are_two_utterances():
     text = '"No," said the clerk. "Yes," said the porter.\n'
     assert pieces(text) == [["No,"], ["Yes,"]]
