@@ -165,13 +165,21 @@ def speech_tag(after: str, before: str = "") -> Tag | None:
     """
     head = after[:100]
     m = _VERB_FIRST.match(head) or _SUBJECT_FIRST.match(head) or _POSSESSIVE_AFTER.match(head)
-    if m:
-        tag = _tag(m.group("subject"), "after")
-        if tag:
-            return tag
+    tag = _tag(m.group("subject"), "after") if m else None
+    if tag is not None and not _INTRODUCES_NEXT.match(after):
+        return tag
+    # narration after the quote that ends as a quote is introduced (`"...heart," Mr. Bounderby replied,
+    # "..."` where the two are not one utterance) is the next quote's tag, and any verb after the quote
+    # (`Mrs. Sparsit complied`) counts only when no speech verb before it names the speaker
     m = _ANY_VERB_AFTER.match(head)
-    if m and _tag(m.group("subject") or m.group("inverted"), "after"):
-        return _tag(m.group("subject") or m.group("inverted"), "after")
+    return _tag_before(before) or tag or (_tag(m.group("subject") or m.group("inverted"), "after") if m else None)
+
+
+# The whole narration after a quote is one short clause ending in a comma or colon: it introduces the next.
+_INTRODUCES_NEXT = re.compile(rf"(?:(?!{SENTENCE_END})[^!?;\"“”]){{0,60}}[,:—]\s*$")
+
+
+def _tag_before(before: str) -> Tag | None:
     m = _BEFORE.search(before[-160:])
     if m:
         return _tag(m.group("lead") or m.group("trail"), "before")

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from characterkit.parse.novel.patterns import CAP_WORD, SPEECH_VERB, speech_tag
+from characterkit.parse.novel.patterns import CAP_WORD, SENTENCE_END, SPEECH_VERB, speech_tag
 
 DOUBLE = "double"
 SINGLE = "single"
@@ -223,6 +223,8 @@ def _join_pieces(text: str, pieces: list[_Piece], paragraphs: list[Paragraph]) -
             previous.runs_on and piece.paragraph == previous.paragraph + 1 and piece.start == paragraphs[piece.paragraph].start + 1
             or same_paragraph and not previous.runs_on and piece.start - previous.end <= MAX_JOIN_GAP
             and not _second_speech_act(text[previous.end : piece.start], text[previous.start : previous.end])
+            and not (len(quotes[-1].spans) == 1 and _introduced_by_another(
+                text[paragraphs[piece.paragraph].start : quotes[-1].spans[0][0]], text[previous.end : piece.start]))
             and not _tagged_twice(text[previous.end : piece.start], text[piece.end + 1 : piece.end + 101])
         )
         span = _trim(text, piece.start, piece.end)
@@ -282,7 +284,7 @@ def _second_speech_act(gap: str, piece: str = "") -> bool:
     body = gap.strip(QUOTE_MARKS + " \n")
     if not body:  # `"Not your sherry?"  "Why, I have got out of the habit"`: one speaker would go on in one quote
         return True
-    later = re.split(r"[.!?]\s+(?=[A-Z])", body, maxsplit=1)
+    later = re.split(rf"{SENTENCE_END}(?=[A-Z])", body, maxsplit=1)
     if len(later) == 2 and SPEECH_VERB.search(later[1]):
         return True
     if re.search(r"[,:\u2014\u2013-]$", body) is None:  # the narration does not introduce the next piece
@@ -295,6 +297,16 @@ def _second_speech_act(gap: str, piece: str = "") -> bool:
         return True  # the Gryphon said,`; not `said Jo, and then added,` (the second verb has no subject of its own)
     closed = re.search(r"[.!?][\s_*)]*$", piece.rstrip(QUOTE_MARKS + " \n")) is not None
     return closed and body[:1].isupper() and bool(SPEECH_VERB.search(body))
+
+
+def _introduced_by_another(before: str, gap: str) -> bool:
+    """`when Mrs. Sparsit said, "You want your breakfast," Mr. Bounderby replied, "If I waited..."`: the
+    narration before the first piece names its speaker, and the tag between the pieces another."""
+    tagged = speech_tag(gap.strip(QUOTE_MARKS + " \n"))
+    if tagged is None or tagged.kind != "name":
+        return False
+    introduced = speech_tag("", before.rstrip(QUOTE_MARKS + " \n"))  # the slower test second
+    return introduced is not None and introduced.kind == "name" and introduced.phrase != tagged.phrase
 
 
 def _tagged_twice(gap: str, after: str) -> bool:

@@ -72,6 +72,14 @@ def test_the_speaker_before_a_relative_clause_or_a_clause_of_its_own():
     assert attributed(for_a_noun) == [("Mara", "explicit")]
 
 
+def test_narration_after_a_quote_that_introduces_the_next_is_the_next_ones_tag():
+    text = ('Mara had been sharp with him all day. So, when Mrs. Holloway said with forced cheer, "It will rain '
+            'tonight," Tobias replied, "Let it."\n')
+    assert attributed(text) == [("Mrs. Holloway", "explicit"), ("Tobias", "explicit")]
+    any_verb_after = 'Tobias turned to her and replied, "Let it." Mara complied, and sat down.\n'
+    assert attributed(any_verb_after) == [("Tobias", "explicit")]  # 'complied' is no speech verb; 'replied' is
+
+
 def test_a_whole_word_title_ends_its_sentence():
     text = 'The girls stared at their father. Mrs. Holloway said only,\n\n"Well."\n'
     assert attributed(text) == [("Mrs. Holloway", "explicit")]

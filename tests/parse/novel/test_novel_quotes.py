@@ -85,6 +85,17 @@ def test_narration_tagging_one_piece_and_introducing_the_next_by_another_name_pa
     assert pieces(text) == [["I cannot spare her,"], ["Then keep her."]]
 
 
+def test_a_title_in_the_tag_between_two_pieces_ends_no_sentence():
+    assert pieces('"Yes," Mr. Finch replied, "I will."\n') == [["Yes,", "I will."]]
+
+
+def test_pieces_the_narration_before_gives_to_one_and_the_tag_between_to_another_are_two_utterances():
+    text = 'So, when Mrs. Grey said with a smile, "You want your tea," Mr. Finch replied, "I waited long enough."\n'
+    assert pieces(text) == [["You want your tea,"], ["I waited long enough."]]
+    same = 'So Mr. Finch said, "You want your tea," Mr. Finch added, "I know."\n'
+    assert pieces(same) == [["You want your tea,", "I know."]]
+
+
 def test_two_pieces_with_nothing_between_them_are_two_utterances():
     text = '"Oh, sir?" said the maid. "Not your tea?" "I have got out of the habit," said the master.\n'
     assert pieces(text) == [["Oh, sir?", "Not your tea?"], ["I have got out of the habit,"]]
