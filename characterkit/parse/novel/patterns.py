@@ -222,6 +222,15 @@ def _introducing_clause(before: str) -> Tag | None:
     return (people or tags or [None])[0]
 
 
+# A manner after a description in a tag (`said the child in a moment`, `the old lady with a curious
+# smile`), not what singles the person out (`the man with a wooden leg`).
+_MANNER = re.compile(r"\s+in\s+an?\s+|\s+with\s+an?\s+(?:[a-z]+\s+){0,2}?(?:smile|sigh|laugh|nod|look|glance|grin|shrug|"
+                     r"frown|bow|voice|tone|air|rap|start|groan|chuckle|sneer|whisper|cry|shout|wink|gesture|wave|"
+                     r"jerk|toss|shake|quaver|sob|yawn|cough|twinkle|blush|flourish|tremor|gasp|snort|scowl|stare)\b")
+# Words after a description in a tag that are no part of it (`said the girl aloud`).
+_NOT_A_NOUN = set("aloud somewhat again too still then now once back up down out off away here there at".split())
+
+
 def _tag(subject: str, where: str) -> Tag | None:
     subject = re.sub(r"['’]s$", "", " ".join(subject.split()))  # "Mrs Smith's answer"
     lower = subject.lower()
@@ -229,9 +238,10 @@ def _tag(subject: str, where: str) -> Tag | None:
         return Tag("narrator", subject, "", where)
     if lower in ("he", "she"):
         return Tag("pronoun", lower, PRONOUNS[lower], where)
-    words = subject.split()
-    while len(words) > 2 and words[-1].endswith("ly") and words[-1].islower() and words[-1] not in PERSON_NOUNS:
-        words = words[:-1]  # 'said the old man mildly': the adverb is no part of the person
+    words = _MANNER.split(subject)[0].split()  # 'said the child in a moment', 'with a curious smile': a manner
+    while len(words) > 2 and words[-1].islower() and words[-1] not in PERSON_NOUNS and (
+            words[-1].endswith(("ly", "ing")) or words[-1] in _NOT_A_NOUN):
+        words = words[:-1]  # 'said the old man mildly', 'the valet somewhat', 'the boy falling': no part of the person
     subject = " ".join(words)
     first = subject.split()[0]
     if first.islower() and subject.split()[-1].islower():

@@ -3,6 +3,7 @@
 import pytest
 
 from characterkit.parse.novel import Cast, Character, analyse
+from characterkit.parse.novel.patterns import speech_tag
 
 CAST = Cast([
     Character("Mara", ["Mara Holloway"], "F"),
@@ -346,6 +347,26 @@ def test_someone_the_text_knows_only_by_a_description():
                                            "The Ferryman", "Mr. Finch"]
     given = Cast([Character("Mr. Finch", [], "M"), Character("Mara", [], "F")], origin="cast.yaml")
     assert [s.speaker for s in analyse(text, given)[0]][1::2] == [None, None, None]  # not a listed character: unlisted
+
+
+def test_a_described_person_who_speaks_once_beside_the_one_the_guess_lands_on():
+    """'said the ferryman' once, between two of Mr. Finch's turns: the guess would make him Mr. Finch
+    answering himself, so with a discovered cast he is a person of his own; 'the former' is someone
+    the text has named, never a new person."""
+    text = ("CHAPTER I.\n\nMr. Finch came down to the river at dawn.\n\n"
+            '"Is the boat ready?" said Mr. Finch.\n\n"Ready enough," said the ferryman.\n\n'
+            '"Then take me over," said Mr. Finch.\n')
+    spoken, cast = analyse(text)
+    assert "The Ferryman" in cast.names() and spoken[1].speaker == "The Ferryman"
+    assert "The Former" not in analyse(text.replace("the ferryman", "the former"))[1].names()
+
+
+def test_a_manner_after_a_description_is_no_part_of_the_person():
+    for tail in ("in a moment", "in a loud whisper", "with a curious smile", "aloud", "somewhat", "falling back"):
+        tag = speech_tag(f" said the old pupil {tail}.")
+        assert (tag.kind, tag.phrase) == ("descriptor", "the old pupil"), tail
+    assert speech_tag(" said the man in the grey coat.").phrase == "the man in the grey coat"
+    assert speech_tag(" said the man with a wooden leg.").phrase == "the man with a wooden leg"
 
 
 def test_a_described_person_beside_someone_named_only_by_the_narration():
