@@ -309,6 +309,7 @@ def scan_cast(text: str, quotes=None, paragraphs=None) -> Cast:
     said_together = lambda first, last: re.search(rf"\b{re.escape(first)}\s+{re.escape(last)}\b", text, re.IGNORECASE) is not None
     groups, may_be = _link_misses(groups, genders, tags + mentions, said_together)
     groups = _link_nicknames(groups, genders)
+    genders = _with_title_votes(genders, voted, mentions)  # for each person's gender, not for telling a family apart
     characters = [_character(group, tags, mentions, genders, may_be.get(id(group), [])) for group in groups]
     characters = [c for c in characters if c.count >= MIN_TAGS or c.count and _mentioned(c, mentions) >= MIN_MENTIONS]
     narrator = narrator_name([q.text for q in quotes], quote_tags)
@@ -435,6 +436,30 @@ def _add_given_name_votes(genders: dict[str, Counter], forms: set[str]) -> None:
         gender = given_name_gender(words[0]) if words and not title_of(form) else ""
         if gender:
             genders[form][gender] += NAME_PRIOR
+
+
+# The titles written before a name vote for its gender when one gender's outnumber the other's this much.
+TITLE_MARGIN = 5
+
+
+def _with_title_votes(genders: dict[str, Counter], forms: set[str], mentions: Counter) -> dict[str, Counter]:
+    """The votes, and for an untitled form one more for each time the narration writes it with a
+    gendered title: 'Wickham' is 'Mr. Wickham' 61 times in Pride and Prejudice, whatever the she's
+    after it say (3 times 'Mrs. Wickham', his wife). A name written often with titles of both genders
+    ('Mr. Hall' 20 times, 'Mrs. Hall' 69) gets none."""
+    untitled = {_tokens(f)[1]: f for f in forms if not title_of(f)}
+    titled: dict[str, Counter] = defaultdict(Counter)
+    for mention, n in mentions.items():
+        title, words = _tokens(mention)
+        first = given_name_gender(mention.split()[1].capitalize()) if len(mention.split()) > 2 else ""
+        if TITLES.get(title) and words in untitled and first in ("", TITLES[title]):  # not 'Mrs. Charles Musgrove'
+            titled[untitled[words]][TITLES[title]] += n
+    votes = defaultdict(Counter, {f: Counter(c) for f, c in genders.items()})
+    for form, by_title in titled.items():
+        (gender, n), *other = by_title.most_common()
+        if not other or n >= TITLE_MARGIN * other[0][1]:  # 'Mr. Hall' 20 times, 'Mrs. Hall' 69: 'Hall' is either
+            votes[form][gender] += n
+    return votes
 
 
 def _own_words(alias: str, words: list[str]) -> list[str]:

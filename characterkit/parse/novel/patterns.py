@@ -73,7 +73,7 @@ CAP_WORD = r"[A-Z][a-zA-Z]*(?:['’-][A-Za-z]+)*"
 # A proper name, optionally titled: "Mrs. Holloway", "Tobias", "Mr. Frank Churchill", "the Mock Turtle",
 # "Mr. E. W. B. Childers" (initials only after a title: "said I. Then" is no name).
 NAME = (
-    rf"(?:(?:the|poor|little|old|young|dear)\s+)?(?:(?i:{_TITLE}){_TITLE_SPACE}(?:[A-Z]\.\s*){{0,3}})?{CAP_WORD}"
+    rf"\b(?:(?:the|poor|little|old|young|dear)\s+)?(?:(?i:{_TITLE}){_TITLE_SPACE}(?:[A-Z]\.\s*){{0,3}})?{CAP_WORD}"
     rf"(?:(?:\s+|-)(?:(?:de|van|von|du|la|le|of)\s+)?{CAP_WORD}){{0,3}}"
 )
 # A description: `the old man`, `his wife`, `the gentleman in the white waistcoat`, `the barman`,

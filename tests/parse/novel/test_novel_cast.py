@@ -292,6 +292,21 @@ def test_a_listed_given_name_outweighs_a_stray_pronoun():
     assert gender_of("Margaret came in, and he bowed. " * 7, "Margaret") == "M"
 
 
+def test_the_titles_the_narration_writes_before_a_name_tell_its_gender():
+    """'said Wren' in the tags, 'Mr. Wren' in the narration: a man, though the she's that follow his
+    name (Rosa is the one thinking) say otherwise; 'Mrs. Wren' now and then (his wife) does not undo
+    it, but a name the narration titles both ways about as often gets no gender from the titles."""
+    def gender_of(narration: str) -> str:
+        speeches = "".join(f'"{w}," said Wren.\n\n"{w}?" said Rosa.\n\n' for w in ("Tea", "Cake", "Jam"))
+        return names(scan_cast(narration + "\n\n" + speeches))["Wren"].gender
+
+    thinking = "Wren had gone, and she thought of him. " * 4
+    assert gender_of(thinking + "Mr. Wren was kind. " * 10 + "Mrs. Wren smiled.") == "M"
+    assert gender_of(thinking + "Mr. Wren was kind. Mrs. Wren smiled. " * 6) == "F"  # the pronouns alone
+    his = "Wren had gone, and he thought of it. " * 4
+    assert gender_of(his + "They sold the items. Wren was kind. " * 10) == "M"  # 'ms. Wren' inside a word is no title
+
+
 def test_a_lone_word_entry_joins_the_fuller_entry_it_names():
     james = Character("Mr. James Harthouse", ["James Harthouse"], "M")
     josiah = Character("Josiah Bounderby", ["Mr. Bounderby", "Josiah"], "M")
