@@ -438,27 +438,22 @@ def _add_given_name_votes(genders: dict[str, Counter], forms: set[str]) -> None:
             genders[form][gender] += NAME_PRIOR
 
 
-# The titles written before a name vote for its gender when one gender's outnumber the other's this much.
-TITLE_MARGIN = 5
-
-
 def _with_title_votes(genders: dict[str, Counter], forms: set[str], mentions: Counter) -> dict[str, Counter]:
     """The votes, and for an untitled form one more for each time the narration writes it with a
     gendered title: 'Wickham' is 'Mr. Wickham' 61 times in Pride and Prejudice, whatever the she's
-    after it say (3 times 'Mrs. Wickham', his wife). A name written often with titles of both genders
-    ('Mr. Hall' 20 times, 'Mrs. Hall' 69) gets none."""
+    after his name say. A surname alone is how prose calls a man, so only a man's title votes for it
+    ('Miss Thorpe' is no vote for 'said Thorpe'); and a wife's name is not her husband's ('Mrs.
+    Charles Musgrove' is no vote for 'Charles Musgrove')."""
     untitled = {_tokens(f)[1]: f for f in forms if not title_of(f)}
-    titled: dict[str, Counter] = defaultdict(Counter)
+    votes = defaultdict(Counter, {f: Counter(c) for f, c in genders.items()})
     for mention, n in mentions.items():
         title, words = _tokens(mention)
+        gender = TITLES.get(title, "")
+        if not gender or words not in untitled or (len(words) == 1 and gender != "M"):
+            continue
         first = given_name_gender(mention.split()[1].capitalize()) if len(mention.split()) > 2 else ""
-        if TITLES.get(title) and words in untitled and first in ("", TITLES[title]):  # not 'Mrs. Charles Musgrove'
-            titled[untitled[words]][TITLES[title]] += n
-    votes = defaultdict(Counter, {f: Counter(c) for f, c in genders.items()})
-    for form, by_title in titled.items():
-        (gender, n), *other = by_title.most_common()
-        if not other or n >= TITLE_MARGIN * other[0][1]:  # 'Mr. Hall' 20 times, 'Mrs. Hall' 69: 'Hall' is either
-            votes[form][gender] += n
+        if first in ("", gender):
+            votes[untitled[words]][gender] += n
     return votes
 
 
@@ -541,7 +536,8 @@ def _merge_forms(forms: set[str], tags: Counter, genders, apart=lambda longer, s
             groups.append([form])
             continue
         if len(owners) > 1:  # 'Bingley' -> Mr. or Miss Bingley: the pronouns after it decide
-            owners = _owners_of_gender(owners, _form_gender(form, genders), genders)
+            gender = _form_gender(form, genders)
+            owners = _owners_of_gender(owners, gender or _bare_surname_gender(form, owners, genders), genders)
         if len(owners) == 1:
             owners[0].append(form)
         # else a form several people could own ('Bennet') stays out: it would name the wrong one
@@ -558,6 +554,16 @@ def _brothers(longer: str, shorter: str, paragraphs: list[str]) -> bool:
         return False
     both = [re.compile(rf"(?<!\w){re.escape(form)}(?!\w)") for form in (longer, shorter)]
     return sum(all(p.search(text) for p in both) for text in paragraphs) >= MIN_TOGETHER
+
+
+def _bare_surname_gender(form: str, owners: list[list[str]], genders) -> str:
+    """'M' for a family name alone ('Thorpe') that a man and women of the family share and whose
+    pronouns do not decide: prose calls men by their surname alone ('said Thorpe' is John Thorpe, not
+    his mother or his sister); '' otherwise."""
+    if title_of(form) or " " in form.strip():
+        return ""
+    men = [g for g in owners if "M" in {_form_gender(f, genders) for f in g}]
+    return "M" if len(men) == 1 else ""
 
 
 def _owners_of_gender(owners: list[list[str]], gender: str, genders) -> list[list[str]]:

@@ -294,17 +294,24 @@ def test_a_listed_given_name_outweighs_a_stray_pronoun():
 
 def test_the_titles_the_narration_writes_before_a_name_tell_its_gender():
     """'said Wren' in the tags, 'Mr. Wren' in the narration: a man, though the she's that follow his
-    name (Rosa is the one thinking) say otherwise; 'Mrs. Wren' now and then (his wife) does not undo
-    it, but a name the narration titles both ways about as often gets no gender from the titles."""
+    name (Rosa is the one thinking) say otherwise. A surname alone is how prose calls a man, so 'Miss
+    Wren' (his sister) is no vote for 'Wren'."""
     def gender_of(narration: str) -> str:
         speeches = "".join(f'"{w}," said Wren.\n\n"{w}?" said Rosa.\n\n' for w in ("Tea", "Cake", "Jam"))
         return names(scan_cast(narration + "\n\n" + speeches))["Wren"].gender
 
-    thinking = "Wren had gone, and she thought of him. " * 4
-    assert gender_of(thinking + "Mr. Wren was kind. " * 10 + "Mrs. Wren smiled.") == "M"
-    assert gender_of(thinking + "Mr. Wren was kind. Mrs. Wren smiled. " * 6) == "F"  # the pronouns alone
+    hers = "Wren had gone, and she thought of him. " * 4
     his = "Wren had gone, and he thought of it. " * 4
+    assert gender_of(hers) == "F" and gender_of(hers + "Mr. Wren was kind. " * 10) == "M"
+    assert gender_of(his + "Miss Wren smiled. " * 10) == "M"
     assert gender_of(his + "They sold the items. Wren was kind. " * 10) == "M"  # 'ms. Wren' inside a word is no title
+
+
+def test_a_surname_alone_is_the_man_of_the_family():
+    speeches = "".join(f'"{w}," said John Thorne.\n\n"{w}?" said Mrs. Thorne.\n\n"{w}!" said Thorne.\n\n'
+                       for w in ("Tea", "Cake", "Jam"))
+    cast = names(scan_cast("John Thorne and his mother came in.\n\n" + speeches))
+    assert "Thorne" in cast["John Thorne"].aliases and "Thorne" not in cast["Mrs. Thorne"].aliases
 
 
 def test_a_lone_word_entry_joins_the_fuller_entry_it_names():
