@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from characterkit.parse.novel.cast import Cast, Character
-from characterkit.parse.novel.patterns import (NAME, NARRATOR, PRONOUNS, SENTENCE_END, addressed_in_narration, Tag, description_head,
+from characterkit.parse.novel.patterns import (NAME, NARRATOR, PERSON_NOUNS, PRONOUNS, SENTENCE_END, TITLES, addressed_in_narration, Tag, description_head,
                                               name_key, narrator_name, quote_tag, title_of, vocative_names)
 from characterkit.parse.novel.quotes import Around, Paragraph, Quote, narration_around
 from characterkit.parse.novel.turn_scorer import LEAD_SHARE, TurnScorer
@@ -175,10 +175,18 @@ def known_by_description(tags: list, evidence: list[_Evidence], neighbours: list
         singles_out = description_head(phrase) != phrase
         beside = sum(_beside_themselves(i, neighbours, evidence) for i in indices)
         few_plain = cast.origin == "discovered" and not singles_out and len(phrase.split()) <= 3  # 'the turnkey'
-        if (len(indices) >= OWN_MIN and singles_out or beside > OWN_SHARE * len(indices)
+        if (len(indices) >= OWN_MIN and (singles_out or _untitled_rank(phrase, cast)) or beside > OWN_SHARE * len(indices)
                 and (len(indices) >= OWN_MIN or few_plain)):
             people[phrase] = Character(phrase.title(), [phrase]) if cast.origin == "discovered" else _Unlisted(phrase)
     return people
+
+
+def _untitled_rank(phrase: str, cast: Cast) -> bool:
+    """'the duchess', 'the colonel': a rank that no one in the cast holds as a title names one
+    person of the book (with 'Colonel Brandon' listed, 'the colonel' is he)."""
+    rank = phrase.split()[-1]
+    return (rank in TITLES and rank not in PERSON_NOUNS and len(phrase.split()) == 2
+            and not any(title_of(alias).lower() == rank for c in cast for alias in c.aliases))
 
 
 def _may_be_own_person(tag: Tag, cast: Cast) -> bool:

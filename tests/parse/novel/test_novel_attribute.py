@@ -361,6 +361,15 @@ def test_a_described_person_who_speaks_once_beside_the_one_the_guess_lands_on():
     assert "The Former" not in analyse(text.replace("the ferryman", "the former"))[1].names()
 
 
+def test_a_rank_no_one_holds_as_a_title_is_a_person_of_its_own():
+    """'said the duchess' with Mara and Lady Vane in the room: no one of the cast holds that title,
+    so the duchess is a person of her own, not the partner the guess would make her."""
+    scenes = "".join(f'CHAPTER {i + 1}.\n\n"Tea, {i}?" said Mara.\n\nLady Vane looked up from her book.\n\n'
+                     f'"Gladly," said the duchess.\n\n"Sugar?" said Mara.\n\n"No," said Lady Vane.\n\n' for i in range(3))
+    spoken, cast = analyse(scenes)
+    assert "The Duchess" in cast.names() and {s.speaker for s in spoken[1::4]} == {"The Duchess"}
+
+
 def test_a_manner_after_a_description_is_no_part_of_the_person():
     for tail in ("in a moment", "in a loud whisper", "with a curious smile", "aloud", "somewhat", "falling back"):
         tag = speech_tag(f" said the old pupil {tail}.")
