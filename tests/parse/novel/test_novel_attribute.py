@@ -333,6 +333,20 @@ def test_guesses_carry_whether_they_land_on_the_main_a_lead_or_a_minor_speaker()
     assert all(not a.detail.endswith(("main", "lead", "minor")) for a in found if a.rule == "explicit")
 
 
+def test_a_turn_in_a_three_voice_scene_where_two_talk_is_keyed_apart():
+    """Mrs. Holloway speaks once at the start; many turns later Mara and Tobias are talking alone:
+    a guess there is keyed `-s3-l2`, one beside Mrs. Holloway's turn plain `-s3`."""
+    from characterkit.parse.novel.attribute import attribute
+    from characterkit.parse.novel.quotes import find_quotes, split_paragraphs
+
+    exchange = "".join(f'"Step {i}," said Tobias.\n\n"Yes {i}."\n\n"Step {i}?" said Tobias.\n\n' for i in range(5))
+    text = ('"Sit down," said Mrs. Holloway.\n\n"Thank you."\n\n"Well," said Mara.\n\n' + exchange)
+    paragraphs = split_paragraphs(text)
+    found = attribute(text, find_quotes(text, paragraphs), paragraphs, CAST)
+    keys = [a.key for a in found if a.rule == "turn-taking"]
+    assert "-s3-l2-" not in keys[0] and "-s3-" in keys[0] and "-s3-l2-" in keys[-1]
+
+
 def test_someone_the_text_knows_only_by_a_description():
     """'said the ferryman' beside 'said Mr. Finch', turn after turn: the ferryman is a person of his
     own, a character of the discovered cast, not Mr. Finch; the untagged turns between alternate."""
