@@ -146,7 +146,7 @@ def _attribute_all(text, quotes, scenes, arounds, tags, cast, narrator, epithets
 # anyone) and not a word that points back at someone named ('said the former').
 OWN_MIN, OWN_SHARE = 3, 0.5
 NOT_PEOPLE = {"voice", "voices", "former", "latter", "one", "speaker", "people", "party", "first", "second", "last",
-              "others", "himself", "herself", "themselves"}
+              "others", "himself", "herself", "themselves", "family", "company", "crowd", "group", "couple", "pair"}
 
 
 def known_by_description(tags: list, evidence: list[_Evidence], neighbours: list[list[int]], cast: Cast) -> dict[str, object]:
@@ -174,9 +174,12 @@ def known_by_description(tags: list, evidence: list[_Evidence], neighbours: list
     for phrase, indices in found.items():
         singles_out = description_head(phrase) != phrase
         beside = sum(_beside_themselves(i, neighbours, evidence) for i in indices)
+        # a description written once or twice that found no one (a guess filled its turn) is someone
+        # new; one written again and again is how the book names someone it names ('the beadle')
+        found_no_one = sum(evidence[i].rule in ("turn-taking", "unattributed") for i in indices)
         few_plain = cast.origin == "discovered" and not singles_out and len(phrase.split()) <= 3  # 'the turnkey'
-        if (len(indices) >= OWN_MIN and (singles_out or _untitled_rank(phrase, cast)) or beside > OWN_SHARE * len(indices)
-                and (len(indices) >= OWN_MIN or few_plain)):
+        if (len(indices) >= OWN_MIN and (singles_out or _untitled_rank(phrase, cast) or beside > OWN_SHARE * len(indices))
+                or len(indices) < OWN_MIN and few_plain and beside + found_no_one > OWN_SHARE * len(indices)):
             people[phrase] = Character(phrase.title(), [phrase]) if cast.origin == "discovered" else _Unlisted(phrase)
     return people
 
@@ -193,8 +196,10 @@ def _may_be_own_person(tag: Tag, cast: Cast) -> bool:
     """'the mariner' (a role noun: no gender to go by) or 'the man with the black beard' (a
     description that singles one person out), not listed in the cast and not a sound."""
     head = description_head(tag.phrase)
+    noun = head.split()[-1].lower()
+    plural = noun.endswith("s") and not noun.endswith(("ss", "us", "is"))  # 'the soldiers': many voices, no one
     return (tag.phrase.lower().startswith("the ") and (tag.gender == "?" or head != tag.phrase)
-            and head.split()[-1].lower() not in NOT_PEOPLE and not cast.resolve(tag.phrase))
+            and noun not in NOT_PEOPLE and not plural and not cast.resolve(tag.phrase))
 
 
 # An epithet used as a name ('said the Jew') is the named character ('Fagin') it shares this many

@@ -228,7 +228,7 @@ _MANNER = re.compile(r"\s+in\s+an?\s+|\s+with\s+an?\s+(?:[a-z]+\s+){0,2}?(?:smil
                      r"frown|bow|voice|tone|air|rap|start|groan|chuckle|sneer|whisper|cry|shout|wink|gesture|wave|"
                      r"jerk|toss|shake|quaver|sob|yawn|cough|twinkle|blush|flourish|tremor|gasp|snort|scowl|stare)\b")
 # Words after a description in a tag that are no part of it (`said the girl aloud`).
-_NOT_A_NOUN = set("aloud somewhat again too still then now once back up down out off away here there at".split())
+_NOT_A_NOUN = set("aloud somewhat again too still then now once back up down out off away here there at very".split())
 
 
 def _tag(subject: str, where: str) -> Tag | None:

@@ -384,6 +384,19 @@ def test_a_rank_no_one_holds_as_a_title_is_a_person_of_its_own():
     assert "The Duchess" in cast.names() and {s.speaker for s in spoken[1::4]} == {"The Duchess"}
 
 
+def test_a_description_that_finds_no_one_is_a_person_of_its_own():
+    """'answered the keeper' once, in a scene Mara has left: the description finds no one, turn-taking
+    would make the keeper Mara; with a discovered cast he is a person of his own. 'the soldiers' are
+    many voices, never one person."""
+    text = ('CHAPTER I.\n\n"Good morning," said Mara.\n\n"Good morning," said Tobias.\n\n"Tea?" said Mara.\n\n'
+            '"Please," said Tobias.\n\nCHAPTER II.\n\n"I am going out," said Mara, and went.\n\n'
+            'Tobias sent for the keeper of the park.\n\n"You found him, then?" said Tobias.\n\n'
+            '"Yes, sir," answered the keeper.\n\n"Where?" said Tobias.\n')
+    spoken, cast = analyse(text)
+    assert "The Keeper" in cast.names() and spoken[6].speaker == "The Keeper"
+    assert "The Soldiers" not in analyse(text.replace("the keeper", "the soldiers"))[1].names()
+
+
 def test_a_manner_after_a_description_is_no_part_of_the_person():
     for tail in ("in a moment", "in a loud whisper", "with a curious smile", "aloud", "somewhat", "falling back"):
         tag = speech_tag(f" said the old pupil {tail}.")
