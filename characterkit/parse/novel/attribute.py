@@ -146,7 +146,8 @@ def _attribute_all(text, quotes, scenes, arounds, tags, cast, narrator, epithets
 # anyone) and not a word that points back at someone named ('said the former').
 OWN_MIN, OWN_SHARE = 3, 0.5
 NOT_PEOPLE = {"voice", "voices", "former", "latter", "one", "speaker", "people", "party", "first", "second", "last",
-              "others", "himself", "herself", "themselves", "family", "company", "crowd", "group", "couple", "pair"}
+              "others", "himself", "herself", "themselves", "family", "company", "crowd", "group", "couple", "pair",
+              "men", "women", "gentlemen", "children"}
 
 
 def known_by_description(tags: list, evidence: list[_Evidence], neighbours: list[list[int]], cast: Cast) -> dict[str, object]:
