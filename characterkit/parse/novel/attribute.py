@@ -164,9 +164,11 @@ def known_by_description(tags: list, evidence: list[_Evidence], neighbours: list
     descriptions (The Barman, The Guard, the gentleman in the white waistcoat). Cast given
     unchanged; kept precision on novels the table was not fitted on unchanged. In The Princess and
     the Goblin 'the nurse' becomes The Nurse: 23 of her lines had gone to Irene, whom she answers.
-    With a discovered cast one or two tags beside the same person are enough (the turnkey, the
-    coachman, the housemaid of one scene): 5,088 -> 5,105 with the words that point back taken out;
-    a given cast lists everyone, so there a description it lacks is someone it lists."""
+    With a discovered cast a plain description written once or twice needs only that sign or that
+    it found no one, a guess filling its turn (the turnkey, the coachman, Dorian's gamekeeper), and a
+    rank no one of the cast holds as a title ('the duchess') is someone of its own when written three
+    times: explicit 5,088 -> 5,125. A given cast lists everyone, so there a description it lacks is
+    someone it lists."""
     found: dict[str, list[int]] = defaultdict(list)
     for i, tag in enumerate(tags):
         if tag is not None and tag.kind == "descriptor" and _may_be_own_person(tag, cast):

@@ -159,6 +159,8 @@ class Tag:
 
 def speech_tag(after: str, before: str = "") -> Tag | None:
     """The speech tag in the narration just after a quote, else just before it; None when there is none.
+    A tag before the quote wins over narration after it that introduces the next quote (`Mr. Bounderby
+    replied,`) or that only has some verb (`Mrs. Sparsit complied.`).
 
     `after` starts right after the closing mark (only its first ~100 characters matter);
     `before` ends right at the opening mark.
