@@ -70,11 +70,13 @@ _TITLE = (r"(?:(?:" + "|".join(sorted(_ABBREVIATED, key=len, reverse=True)) + r"
 # The space between a title and its name: it may wrap a line, never open a paragraph.
 _TITLE_SPACE = r"(?:[ \t]+\n?|\n)[ \t]*"
 CAP_WORD = r"[A-Z][a-zA-Z]*(?:['’-][A-Za-z]+)*"
+# 'of' inside a name ('Duchess of Monmouth'), not before another person ('asked Grimwig of Mr. Brownlow').
+_HONORIFIC = r"(?:Mr|Mrs|Ms|Dr|Miss|Sir|Lady|Lord|Master|Mistress|Madame|Monsieur)\b"
 # A proper name, optionally titled: "Mrs. Holloway", "Tobias", "Mr. Frank Churchill", "the Mock Turtle",
 # "Mr. E. W. B. Childers" (initials only after a title: "said I. Then" is no name).
 NAME = (
     rf"\b(?:(?:the|poor|little|old|young|dear)\s+)?(?:(?i:{_TITLE}){_TITLE_SPACE}(?:[A-Z]\.\s*){{0,3}})?{CAP_WORD}"
-    rf"(?:(?:\s+|-)(?:(?:de|van|von|du|la|le|of)\s+)?{CAP_WORD}){{0,3}}"
+    rf"(?:(?:\s+|-)(?:(?:de|van|von|du|la|le|of)\s+(?!{_HONORIFIC}))?{CAP_WORD}){{0,3}}"
 )
 # A description: `the old man`, `his wife`, `the gentleman in the white waistcoat`, `the barman`,
 # `the apothecary's deputy`.

@@ -30,6 +30,11 @@ def test_a_title_joins_a_name_across_a_wrapped_line_but_never_a_paragraph_or_a_s
     assert names("said Mr.\nBennet, and Dr. Grey") == ["Mr.\nBennet", "Dr. Grey"]
 
 
+def test_of_inside_a_name_but_not_before_another_person():
+    assert speech_tag(" said the Duchess of Monmouth.").phrase == "Duchess of Monmouth"
+    assert speech_tag(" asked Grimwig of Mr. Brownlow, at the end of the meal.").phrase == "Grimwig"
+
+
 @pytest.mark.parametrize("contraction", ["I’ll", "I'll", "We're", "Don’t", "It's", "Tis", "Twas"])
 def test_contractions_are_no_names_but_names_with_apostrophes_are(contraction):
     assert speech_tag("", before=f"if she asks, {contraction} say ") is None
