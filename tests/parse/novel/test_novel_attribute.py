@@ -403,7 +403,7 @@ def test_a_manner_after_a_description_is_no_part_of_the_person():
         assert (tag.kind, tag.phrase) == ("descriptor", "the old pupil"), tail
     assert speech_tag(" said the man in the grey coat.").phrase == "the man in the grey coat"
     assert speech_tag(" said the man with a wooden leg.").phrase == "the man with a wooden leg"
-    assert speech_tag(" said the old king.").phrase == "the old king"  # a noun ending like a participle
+    assert speech_tag(" went on the funny little thing.").phrase == "the funny little thing"  # a noun ending like a participle
 
 
 def test_a_described_person_beside_someone_named_only_by_the_narration():
