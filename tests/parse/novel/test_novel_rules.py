@@ -75,6 +75,7 @@ def test_nicknames_link_to_the_one_character_they_can_name():
     two = Cast([Character("Elizabeth Marlow", ["Elizabeth"], "F"), Character("Betsy Crane", [], "F")])
     assert two.get("Betsy").name == "Betsy Crane"  # a listed name beats a nickname
     assert Cast([Character("Oswin Hale")]).get("Lizzy") is None
+    assert Cast([Character("Nancy", [], "F")]).get("Nance").name == "Nancy"  # a diminutive of a diminutive
 
 
 def test_a_cast_file_extends_the_nickname_table(tmp_path):
