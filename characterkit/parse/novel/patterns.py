@@ -106,9 +106,12 @@ SENTENCE_END = "".join(f"(?<!\\b{t})(?<!\\b{t.capitalize()})" for t in sorted(_A
 _BEFORE = re.compile(rf"(?:^|{SENTENCE_END}|;\s+|,\s+|—|--)(?:(?P<lead>{_SUBJECT})\s+{_ADVERB}{_VERB}|{_VERB}\s+(?P<trail>{NAME}))(?:[^.!?;\"“”]{{0,60}})?[,:—–-]*\s*$")
 # `was Mrs Smith's answer`, `were the first words of Captain Wentworth` after the quote, and
 # `Mary's reply was,` before it.
-_WORDS = r"(?:answer|reply|remark|words|question|exclamation|cry|consolation|language|reasoning|comment|retort|rejoinder|response|speech|greeting|observation)"
+_WORDS = (r"(?:answer|reply|remark|words|question|exclamation|cry|consolation|language|reasoning|comment|retort|rejoinder|response|"
+          r"speech|greeting|observation|declaration|information|supplement|addition|apology|explanation|assurance|request|"
+          r"entreaty|inquiry|enquiry|advice|protest|complaint|reproach|salutation|farewell)")
 _POSSESSIVE_AFTER = re.compile(rf"^[\s,;:!?.—–-]*(?:was|were|is|came)\s+(?:(?:the|his|her)\s+(?:[a-z]+\s+)?{_WORDS}\s+of\s+)?(?P<subject>{NAME})(?:['’]s)?\b")
-_POSSESSIVE_BEFORE = re.compile(rf"(?P<subject>{NAME})['’]s\s+(?:[a-z]+\s+)?{_WORDS}\s+(?:was|were)[^.!?\"“”]{{0,30}}[,:—–-]*\s*$")
+_POSSESSIVE_BEFORE = re.compile(rf"(?:(?P<subject>{NAME})['’]s\s+(?:[a-z]+\s+)?{_WORDS}\s+(?:was|were)[^.!?\"“”]{{0,30}}"
+                                rf"|{_WORDS}\s+from\s+(?P<source>{NAME})(?:,\s+of)?)[,:—–-]*\s*$")  # `this information from Mary:--`
 
 # 'for' joins a clause (`for Elizabeth was replying`) or governs a noun (`blushed for her friend`).
 _NO_DETERMINER = r"(?!(?:the|his|her|my|their|our|your|this|that|a|an)\b)"
@@ -189,7 +192,7 @@ def _tag_before(before: str) -> Tag | None:
         return _tag(m.group("lead") or m.group("trail"), "before")
     m = _POSSESSIVE_BEFORE.search(before[-160:])
     if m:
-        return _tag(m.group("subject"), "before")
+        return _tag(m.group("subject") or m.group("source"), "before")
     return _introducing_clause(before[-300:])
 
 

@@ -81,6 +81,12 @@ def test_narration_after_a_quote_that_introduces_the_next_is_the_next_ones_tag()
     assert attributed(any_verb_after) == [("Tobias", "explicit")]  # 'complied' is no speech verb; 'replied' is
 
 
+def test_a_speech_named_by_a_noun_before_it():
+    assert attributed('Mara\'s declaration was, "I will not go."\n') == [("Mara", "explicit")]
+    assert attributed('She had this news from Tobias:--\n\n"The coach is gone."\n')[0][0] != "Tobias"  # news is no speech noun
+    assert attributed('She had this information from Tobias:--\n\n"The coach is gone."\n') == [("Tobias", "explicit")]
+
+
 def test_a_whole_word_title_ends_its_sentence():
     text = 'The girls stared at their father. Mrs. Holloway said only,\n\n"Well."\n'
     assert attributed(text) == [("Mrs. Holloway", "explicit")]
