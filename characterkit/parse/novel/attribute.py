@@ -367,7 +367,7 @@ def _local_evidence(quote: Quote, around: Around, tag: Tag | None, cast: Cast, n
             return _set(e, own[_description(tag.phrase)], "described")
         if _epithet_key(tag.phrase) in epithets:
             return _set(e, epithets[_epithet_key(tag.phrase)], "epithet")
-        named = _described(tag.phrase, tag.gender, cast)
+        named = _described(tag.phrase, tag.gender, cast) or _shorter_description(tag.phrase, cast, own)
         if named is not None:  # a cast that lists 'The Barman' or 'The Old Man' by that name
             return _set(e, named, "described")
     if tag is not None and tag.gender != "?":  # a pronoun, or a description of a person
@@ -414,6 +414,19 @@ def _described(phrase: str, gender: str, cast: Cast) -> Character | None:
         if len(owners) == 1:
             return owners[0]
     return None
+
+
+def _shorter_description(phrase: str, cast: Cast, own: dict):
+    """'the man with the beard' for the one person described as 'the man with the black beard' (the
+    cast's entry or one known only by that description): the same head noun and something that
+    singles the person out, every word of it in the longer description."""
+    head = description_head(phrase)
+    if head == phrase:
+        return None
+    words = set(_plain(phrase).split())
+    longer = {id(who): who for alias, who in [(a, c) for c in cast for a in c.aliases] + list(own.items())
+              if _plain(description_head(alias.lower())) == _plain(head) and words < set(_plain(alias).split())}
+    return next(iter(longer.values())) if len(longer) == 1 else None
 
 
 # Nouns that tell only sex or age: 'the man' may be anyone of the scene, so it is not 'A Man In Plain

@@ -441,6 +441,12 @@ def test_a_description_that_singles_someone_out_is_a_person_of_its_own():
     assert [s.speaker for s in spoken[3:6]] == ["Mara", "The Man In The Grey Coat", "Mara"]
 
 
+def test_a_shorter_description_finds_the_one_its_words_single_out():
+    cast = Cast([*CAST, Character("The Man With The Black Beard", [], "M"), Character("The Cabman", [], "M")])
+    text = '"Shut the door," said the cabman.\n\n"Where is he?" cried the man with the beard.\n'
+    assert attributed(text, cast)[1] == ("The Man With The Black Beard", "described")
+
+
 def test_a_description_of_someone_named_is_not_a_person_of_its_own():
     """'the beadle' answers Mara, and Mr. Finch, the man of the scene, is never named beside him:
     nobody new, the beadle is Mr. Finch; nor is 'the stranger' (a plain person noun) or 'the voice'."""
