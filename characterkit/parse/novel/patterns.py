@@ -235,7 +235,8 @@ _MANNER = re.compile(r"\s+in\s+an?\s+|\s+with\s+an?\s+(?:[a-z]+\s+){0,2}?(?:smil
                      r"frown|bow|voice|tone|air|rap|start|groan|chuckle|sneer|whisper|cry|shout|wink|gesture|wave|"
                      r"jerk|toss|shake|quaver|sob|yawn|cough|twinkle|blush|flourish|tremor|gasp|snort|scowl|stare)\b")
 # Words after a description in a tag that are no part of it (`said the girl aloud`).
-_NOT_A_NOUN = set("aloud somewhat again too still then now once back up down out off away here there at very".split())
+_NOT_A_NOUN = set("aloud somewhat again too still then now once back up down out off away here there at very went".split())
+_SPEECH_WORDS = set(SPEECH_VERBS)  # 'as the hours went on': the verb is no part of who
 # Nouns ending like a participle (`the funny little thing`, `the old king`).
 _ING_NOUNS = set("thing king darling being sibling underling stripling foundling duckling nursling viking".split())
 
@@ -249,7 +250,7 @@ def _tag(subject: str, where: str) -> Tag | None:
         return Tag("pronoun", lower, PRONOUNS[lower], where)
     words = _MANNER.split(subject)[0].split()  # 'said the child in a moment', 'with a curious smile': a manner
     while len(words) > 2 and words[-1].islower() and words[-1] not in PERSON_NOUNS and words[-1] not in _ING_NOUNS and (
-            words[-1].endswith(("ly", "ing")) or words[-1] in _NOT_A_NOUN):
+            words[-1].endswith(("ly", "ing")) or words[-1] in _NOT_A_NOUN or words[-1] in _SPEECH_WORDS):
         words = words[:-1]  # 'said the old man mildly', 'the valet somewhat', 'the boy falling': no part of the person
     subject = " ".join(words)
     first = subject.split()[0]

@@ -411,6 +411,8 @@ def test_a_manner_after_a_description_is_no_part_of_the_person():
     assert speech_tag(" said the man in the grey coat.").phrase == "the man in the grey coat"
     assert speech_tag(" said the man with a wooden leg.").phrase == "the man with a wooden leg"
     assert speech_tag(" went on the funny little thing.").phrase == "the funny little thing"  # a noun ending like a participle
+    hours = 'CHAPTER I.\n\n"Rain," said Tobias.\n\nIt rained; and as the hours went on it grew brighter, so that Mara clapped, crying:\n\n"Sun!"\n'
+    assert not [n for n in analyse(hours)[1].names() if "Hours" in n]  # 'went' is no part of who
 
 
 def test_a_described_person_beside_someone_named_only_by_the_narration():
