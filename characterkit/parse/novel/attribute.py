@@ -177,12 +177,15 @@ def known_by_description(tags: list, evidence: list[_Evidence], neighbours: list
     for phrase, indices in found.items():
         singles_out = description_head(phrase) != phrase
         beside = sum(_beside_themselves(i, neighbours, evidence) for i in indices)
-        # a description written once or twice that found no one (a guess filled its turn) is someone
-        # new; one written again and again is how the book names someone it names ('the beadle')
-        found_no_one = sum(evidence[i].rule in ("turn-taking", "unattributed") for i in indices)
-        few_plain = cast.origin == "discovered" and not singles_out and len(phrase.split()) <= 3  # 'the turnkey'
-        if (len(indices) >= OWN_MIN and (singles_out or _untitled_rank(phrase, cast) or beside > OWN_SHARE * len(indices))
-                or len(indices) < OWN_MIN and few_plain and beside + found_no_one > OWN_SHARE * len(indices)):
+        enough = OWN_SHARE * len(indices)
+        if len(indices) >= OWN_MIN:
+            own = singles_out or _untitled_rank(phrase, cast) or beside > enough
+        else:  # written once or twice: with a discovered cast, also when it found no one (a guess filled
+            # its turn); written again and again it is how the book names someone it names ('the beadle')
+            found_no_one = sum(evidence[i].rule in ("turn-taking", "unattributed") for i in indices)
+            own = (cast.origin == "discovered" and not singles_out and len(phrase.split()) <= 3  # 'the turnkey'
+                   and beside + found_no_one > enough)
+        if own:
             people[phrase] = Character(phrase.title(), [phrase]) if cast.origin == "discovered" else _Unlisted(phrase)
     return people
 

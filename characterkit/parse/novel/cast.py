@@ -447,12 +447,9 @@ def _with_title_votes(genders: dict[str, Counter], forms: set[str], mentions: Co
     untitled = {_tokens(f)[1]: f for f in forms if not title_of(f)}
     votes = defaultdict(Counter, {f: Counter(c) for f, c in genders.items()})
     for mention, n in mentions.items():
-        title, words = _tokens(mention)
-        gender = TITLES.get(title, "")
-        if not gender or words not in untitled or (len(words) == 1 and gender != "M"):
-            continue
-        first = given_name_gender(mention.split()[1].capitalize()) if len(mention.split()) > 2 else ""
-        if first in ("", gender):
+        gender = TITLES.get(title_of(mention), "")
+        words = frozenset(_own_words(mention, name_key(mention).split()))  # 'Mrs. Charles Musgrove': 'musgrove'
+        if gender and words in untitled and (len(words) > 1 or gender == "M"):
             votes[untitled[words]][gender] += n
     return votes
 

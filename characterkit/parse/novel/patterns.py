@@ -70,13 +70,11 @@ _TITLE = (r"(?:(?:" + "|".join(sorted(_ABBREVIATED, key=len, reverse=True)) + r"
 # The space between a title and its name: it may wrap a line, never open a paragraph.
 _TITLE_SPACE = r"(?:[ \t]+\n?|\n)[ \t]*"
 CAP_WORD = r"[A-Z][a-zA-Z]*(?:['’-][A-Za-z]+)*"
-# 'of' inside a name ('Duchess of Monmouth'), not before another person ('asked Grimwig of Mr. Brownlow').
-_HONORIFIC = r"(?:Mr|Mrs|Ms|Dr|Miss|Sir|Lady|Lord|Master|Mistress|Madame|Monsieur)\b"
 # A proper name, optionally titled: "Mrs. Holloway", "Tobias", "Mr. Frank Churchill", "the Mock Turtle",
 # "Mr. E. W. B. Childers" (initials only after a title: "said I. Then" is no name).
 NAME = (
     rf"\b(?:(?:the|poor|little|old|young|dear)\s+)?(?:(?i:{_TITLE}){_TITLE_SPACE}(?:[A-Z]\.\s*){{0,3}})?{CAP_WORD}"
-    rf"(?:(?:\s+|-)(?:(?:de|van|von|du|la|le|of)\s+(?!{_HONORIFIC}))?{CAP_WORD}){{0,3}}"
+    rf"(?:(?:\s+|-)(?:(?:de|van|von|du|la|le|of)\s+(?!(?i:{_TITLE})\b))?{CAP_WORD}){{0,3}}"  # not 'Grimwig of Mr. Brownlow'
 )
 # A description: `the old man`, `his wife`, `the gentleman in the white waistcoat`, `the barman`,
 # `the apothecary's deputy`.
@@ -235,8 +233,8 @@ _MANNER = re.compile(r"\s+in\s+an?\s+|\s+with\s+an?\s+(?:[a-z]+\s+){0,2}?(?:smil
                      r"frown|bow|voice|tone|air|rap|start|groan|chuckle|sneer|whisper|cry|shout|wink|gesture|wave|"
                      r"jerk|toss|shake|quaver|sob|yawn|cough|twinkle|blush|flourish|tremor|gasp|snort|scowl|stare)\b")
 # Words after a description in a tag that are no part of it (`said the girl aloud`).
-_NOT_A_NOUN = set("aloud somewhat again too still then now once back up down out off away here there at very went".split())
-_SPEECH_WORDS = set(SPEECH_VERBS)  # 'as the hours went on': the verb is no part of who
+# (and a verb: 'as the hours went on').
+_NOT_A_NOUN = set("aloud somewhat again too still then now once back up down out off away here there at very went".split()) | set(SPEECH_VERBS)
 # Nouns ending like a participle (`the funny little thing`, `the old king`).
 _ING_NOUNS = set("thing king darling being sibling underling stripling foundling duckling nursling viking".split())
 
@@ -250,7 +248,7 @@ def _tag(subject: str, where: str) -> Tag | None:
         return Tag("pronoun", lower, PRONOUNS[lower], where)
     words = _MANNER.split(subject)[0].split()  # 'said the child in a moment', 'with a curious smile': a manner
     while len(words) > 2 and words[-1].islower() and words[-1] not in PERSON_NOUNS and words[-1] not in _ING_NOUNS and (
-            words[-1].endswith(("ly", "ing")) or words[-1] in _NOT_A_NOUN or words[-1] in _SPEECH_WORDS):
+            words[-1].endswith(("ly", "ing")) or words[-1] in _NOT_A_NOUN):
         words = words[:-1]  # 'said the old man mildly', 'the valet somewhat', 'the boy falling': no part of the person
     subject = " ".join(words)
     first = subject.split()[0]
