@@ -79,8 +79,9 @@ NAME = (
 # A description: `the old man`, `his wife`, `the gentleman in the white waistcoat`, `the barman`,
 # `the apothecary's deputy`.
 _PREPOSITION = r"(?:in|with|of|from|at|on|by|to|and|as|who|whose|which|that|for|but|or)\b"
+_NOT_IN_DESCRIPTION = rf"(?:{_PREPOSITION}|(?:he|she|it|they|we|you)\b)"  # 'that she could not' is a clause
 _DESCRIPTOR = (
-    rf"(?:the|his|her|my|their|our|your|this|that|a|an|one\s+of\s+the)\s+(?:(?!{_PREPOSITION})[a-z]+(?:['’]s)?[\s-]+){{0,2}}(?!{_PREPOSITION})[a-z]+\b"
+    rf"(?:the|his|her|my|their|our|your|this|that|a|an|one\s+of\s+the)\s+(?:(?!{_NOT_IN_DESCRIPTION})[a-z]+(?:['’]s)?[\s-]+){{0,2}}(?!{_NOT_IN_DESCRIPTION})[a-z]+\b"
     rf"(?:\s+(?:in|with|of)\s+(?:the|a|an|his|her)\s+(?:(?!{_PREPOSITION})[a-z]+\s+)?[a-z]+\b)?"
 )
 _PRONOUN = r"(?:he|she|I)\b"
@@ -115,9 +116,13 @@ _POSSESSIVE_BEFORE = re.compile(rf"(?:(?P<subject>{NAME})['’]s\s+(?:[a-z]+\s+)
 _NO_DETERMINER = r"(?!(?:the|his|her|my|their|our|your|this|that|a|an)\b)"
 # A clause that introduces the quote after it: `Mr. Collins joining in, observed,` or
 # `At length Darcy spoke, and in a constrained manner said,` (the last subject before the verb).
+# A sentence may open with a description of a person: `The old man looked up and said,`.
+_OPENING_DESCRIPTION = rf"(?:The|His|Her|My|Their|Our|Your|A|An)\s+(?:[a-z-]+\s+){{0,2}}?(?:{'|'.join(PERSON_NOUNS)})\b"
 _CLAUSE_SUBJECT = re.compile(
-    r"(?:^(?:[A-Z][a-z]+(?:\s+[a-z]+){0,3},\s+|(?:At\s+(?:length|last|once)|Then|Presently|Here|Now|Soon|Afterwards|Meanwhile|Suddenly|Again|Still|So)\s+)"
-    rf"|^|,\s+|\b(?:and|but|when|while|then|till|until|as|where|so|heard|hear|without)\s+|\bfor\s+{_NO_DETERMINER}){_SUBJECT}"
+    rf"^(?P<opening>{_OPENING_DESCRIPTION})|"
+    r"(?:^(?:[A-Z][a-z]+(?:\s+[a-z]+){0,3},\s+|(?:At\s+(?:length|last|once)|Then|Presently|Here|Now|Soon|Afterwards|Meanwhile|Suddenly|Again|Still|So|Even|Only)\s+)"
+    rf"|\b(?:[Aa]nd|[Bb]ut|[Ww]hen(?:ever)?|[Ww]hile|[Tt]hen|[Tt]ill|[Uu]ntil|[Aa]s|[Ww]here|[Ss]o|that(?=\s+(?:he|she)\b)|(?:[Oo]n|[Uu]pon|[Tt]o|[Aa]t)\s+which|heard|hear|without)\s+"
+    rf"|^|,\s+|\bfor\s+{_NO_DETERMINER}){_SUBJECT}"
 )
 _LAST_CLAUSE = re.compile(rf"(?:^|{SENTENCE_END})((?:[^.!?]|(?<=\b(?:Mr|Dr|St))\.|(?<=\bMrs)\.)*)$")
 SPEECH_VERB = re.compile(rf"\b{_VERB}")
@@ -138,7 +143,7 @@ While As Once Since Until Till If Though Although Because Unless Whereupon Where
 Them Their We Us Our You Your My Me What Why How Where Who Whom Whose Which Here Now Presently Soon
 Still Again Meanwhile Suddenly At In On Upon With Without By From Into Only Even Just Perhaps Indeed
 Some Many Most Such Several Another Other One Two Three Every Any Not Never Also Thus Hence Accordingly
-Afterwards Instantly Immediately Finally Lastly First Next Hereupon Thereupon Turning Looking Seeing
+Afterwards Instantly Immediately Finally Lastly First Next Hereupon Thereupon Therefore Turning Looking Seeing
 Tis Twas Twill Twere Twould""".split())  # the last: 'Tis, 'Twas with the apostrophe read as a quote mark
 # A contraction is no name either, though capitalised and with an apostrophe as O'Brien has: "I'll say",
 # "We're told", "Don't".
@@ -205,23 +210,36 @@ _SUBORDINATE_BEFORE_VERB = re.compile(
     r",\s+(?:and\s+)?(?:when|whenever|while|as|after|before|till|until|if|though|although|since)\s+[^,;]*,\s+$")
 
 
+# A speech verb and then only how it was said, up to where the quote opens with no stop between:
+# `then said`, `said to herself`, `said in a low voice`, `cried out, like a man waking from sleep`.
+_ONLY_MANNER = re.compile(
+    rf"(?!called$){_VERB}(?:\s+(?:out|aloud|again|once|more|[a-z]+ly|to\s+(?:him|her|it|them)(?:self|selves)?|to\s+(?:the\s+)?[A-Z][a-z]+))*"
+    r"(?:,?\s+(?:in|with|like)\s+(?:(?!\b(?:that|which|who)\b)[^,;:]){0,60})?")
+
+
+_REPORTED = re.compile(rf"{_VERB},?\s+that\s+$")
+
+
 def _introducing_clause(before: str) -> Tag | None:
     """The subject of a last sentence that ends in a speech verb and a comma, colon or dash."""
     before = before.rstrip()
     if _STARTS_SPEAKING.search(before):
         before = before[:-1] + ","
     m = _LAST_CLAUSE.search(before)
-    if not m or not re.search(r"[,:—–-]\s*$", m.group(1)):
+    if not m or not re.search(r"(?:[,:—–-]|[a-z])\s*$", m.group(1)):
         return None
-    clause = m.group(1).strip()
+    clause = m.group(1).strip().lstrip("-—– ")  # "--Even Mr. Weston ... said,"
     verbs = list(SPEECH_VERB.finditer(clause))
     if not verbs:
         return None
+    if clause[-1].isalpha() and not _ONLY_MANNER.fullmatch(clause[verbs[-1].start():]):
+        return None  # no stop: only `said in a low voice "...` introduces; not `what she called "a Powler"`
     head = _SUBORDINATE_BEFORE_VERB.sub(" ", clause[: verbs[-1].start()])
     near = _SUBJECT_OF_VERB.search(clause[: verbs[-1].end()])  # 'did Mr. Bennet say', 'Mr. Darcy, drawing near, said'
     if near and _tag(near.group("subject"), "before"):
         return _tag(near.group("subject"), "before")
-    tags = [_tag(s.group("subject"), "before") for s in _CLAUSE_SUBJECT.finditer(head)]
+    tags = [_tag(s.group("subject") or s.group("opening"), "before") for s in _CLAUSE_SUBJECT.finditer(head)
+            if not (s.group("subject") and _REPORTED.search(head[: s.start("subject")]))]  # 'replied, that he was': what was said
     tags = [t for t in reversed(tags) if t is not None]  # the last subject before the verb first
     people = [t for t in tags if t.gender != "?"]  # 'for the present' is no speaker
     return (people or tags or [None])[0]
@@ -241,6 +259,7 @@ _ING_NOUNS = set("thing king darling being sibling underling stripling foundling
 
 def _tag(subject: str, where: str) -> Tag | None:
     subject = re.sub(r"['’]s$", "", " ".join(subject.split()))  # "Mrs Smith's answer"
+    subject = re.sub(r"^(?:The|His|Her|My|Their|Our|Your|A|An)(?= [a-z])", lambda m: m.group(0).lower(), subject)  # a sentence's first word
     lower = subject.lower()
     if subject == "I":
         return Tag("narrator", subject, "", where)

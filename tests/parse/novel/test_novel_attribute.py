@@ -57,6 +57,34 @@ def test_a_sentence_saying_someone_begins_introduces_their_speech():
     assert attributed('Mara waited for her mother. Tobias continued.\n\n"And so we left."\n') == [("Tobias", "explicit")]
 
 
+def test_a_speech_verb_and_its_manner_introduce_the_quote_with_no_stop_between():
+    manner = 'And then Tobias said, with the simplicity of a child\n\n"I am hungry."\n'
+    assert attributed(manner) == [("Tobias", "explicit")]
+    inline = 'Mara considered a little, and then said to herself "The fourth."\n'
+    assert attributed(inline) == [("Mara", "explicit")]
+    # a quoted word inside the sentence: what someone calls something, or reported speech
+    naming = 'The boat was what Tobias still called "a Powler." Nobody knew why.\n'
+    assert attributed(naming)[0][1] != "explicit"
+    reported = 'Mrs. Holloway bore it, and even learned to say in a sullen tone that she "would not go."\n'
+    assert attributed(reported)[0][1] != "explicit"
+
+
+def test_a_sentence_opening_with_a_conjunction_a_description_or_on_which():
+    conjunction = 'And Mr. Finch at the same time, walking briskly through the hall, was calling out,\n\n"Mara!"\n'
+    assert attributed(conjunction) == [("Mr. Finch", "explicit")]
+    on_which = 'Mara dropped the cup. On which Tobias looked up and said, "Careful."\n'
+    assert attributed(on_which) == [("Tobias", "explicit")]
+    opening = 'It was late. The old man looked up from the fire and said,\n\n"Bed."\n'
+    assert attributed(opening) == [("Mr. Finch", "described")]
+    whenever = 'After this, whenever Tobias met Mr. Finch in the lane, and said in a low voice,\n\n"Evening."\n'
+    assert attributed(whenever) == [("Tobias", "explicit")]
+    result = ('Mara stared at Tobias.--And he answered her so warmly, with such a show of surprise, that she '
+              'could not help replying,\n\n"Tobias, you forget yourself."\n')
+    assert attributed(result)[0][0] == "Mara"
+    reported = 'Mrs. Holloway asked for the master; Mr. Finch replied, that he was out, adding,\n\n"Back soon."\n'
+    assert attributed(reported) == [("Mr. Finch", "explicit")]
+
+
 def test_the_speaker_before_a_relative_clause_or_a_clause_of_its_own():
     who = 'Mara turned, and was met by Tobias, who, seeing her face, said,\n\n"What is it?"\n'
     assert attributed(who) == [("Tobias", "explicit")]
@@ -471,3 +499,24 @@ def test_an_epithet_used_as_a_name_is_the_named_character_it_never_answers():
     spoken, _ = analyse(scenes)
     assert {s.speaker for s in spoken} == {"Tobias", "Mara"}
     assert [s.speaker for s in spoken[:5]] == ["Tobias", "Mara", "Tobias", "Mara", "Tobias"]
+
+
+def test_an_epithet_that_speaks_mostly_in_scenes_without_the_named_one_stays_apart():
+    """The Skipper speaks in eight scenes and Tobias in three of them: fellow crew, not one man."""
+    with_tobias = ('CHAPTER {n}.\n\nThe Skipper stood by the rail with Mara.\n\n"Wind at {n}," said Tobias.\n\n'
+                   '"So it is," said Mara.\n\n"Reef the sail," said the Skipper.\n\n"Aye," said Mara.\n\n')
+    without = ('CHAPTER {n}.\n\nThe Skipper stood by the rail with Mara.\n\n"Rain at {n}," said the Skipper.\n\n'
+               '"So it is," said Mara.\n\n')
+    scenes = "".join((with_tobias if n < 3 else without).format(n=n + 1) for n in range(8))
+    spoken, _ = analyse(scenes)
+    assert {s.speaker for s in spoken} == {"Tobias", "Mara", "Skipper"}
+
+
+def test_a_first_name_two_people_share_is_the_one_the_book_seldom_names_in_full():
+    """The book writes 'Charles Hayter' out to tell him apart; plain 'Charles' is the other Charles."""
+    cast = Cast([Character("Charles Hayter", [], "M"), Character("Charles Musgrove", [], "M"), *CAST])
+    text = ("Charles Musgrove came in. " + "Charles Hayter was walking by the gate. " * 4 + "\n\n"
+            '"Good morning," said Charles.\n\n"Good morning," said Mara.\n')
+    assert attributed(text, cast)[0] == ("Charles Musgrove", "explicit")
+    even = "Charles Musgrove came in. Charles Hayter was walking by the gate.\n\n" + text.split("\n\n", 1)[1]
+    assert attributed(even, cast)[0][1] == "explicit-shared"  # written in full as often: the scene decides
