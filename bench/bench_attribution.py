@@ -1,5 +1,6 @@
 """Novel quote attribution on PDNC: accuracy, kept-line precision, the confidence table, and the
-leave-one-novel-out (LONO) estimate of kept precision on novels the table was not fitted on.
+leave-one-novel-out (LONO) estimate of kept precision on novels the table was not fitted on, for
+all speakers and for the target (each novel's main speaker: the lines `prepare dialogue` would keep).
 
     python -m bench attribution            score, print, save bench/results/attribution.json
     python -m bench.bench_attribution --write-table   also refit the turn scorer's weights (characterkit/data/turn_taking_weights.json), then characterkit/data/attribution_confidence.json
@@ -35,9 +36,13 @@ def kept_figures(records, table, cut: float) -> dict:
 
     c = Counter()
     seen = set()
-    for key, kind, right, _qtype, is_target, _conf, index in records:
+    for key, kind, right, _qtype, is_target, _conf, index, to_target in records:
         c["gold"] += 1
         c["gold_target"] += is_target
+        # the target's lines, per gold quote: a quotation we joined keeps each gold line in it
+        if to_target and key != "unattributed" and confidence(key, kind, 0.0, table) >= cut:
+            c["gold_kept_target"] += 1
+            c["gold_kept_target_right"] += is_target
         if index < 0 or index in seen or key == "unattributed":
             continue
         seen.add(index)
@@ -64,7 +69,9 @@ def lono(rows, cut: float) -> dict:
         for records, table in zip(pooled[::2], pooled[1::2]):
             c.update(kept_figures(records, table, cut)["counts"])  # pooled counts: every quote weighs the same
         out[setting] = {"kept_precision": round(c["kept_right"] / c["kept"], 3) if c["kept"] else None,
-                        "kept_coverage": round(c["kept_right"] / c["gold"], 3)}
+                        "kept_coverage": round(c["kept_right"] / c["gold"], 3),
+                        "target_precision": round(c["gold_kept_target_right"] / c["gold_kept_target"], 3) if c["gold_kept_target"] else None,
+                        "target_coverage": round(c["gold_kept_target_right"] / c["gold_target"], 3)}
     return out
 
 

@@ -90,7 +90,7 @@ def score_novel(folder: Path, setting: str, min_confidence: float) -> dict:
     starts = [s.quote.start for s in spoken]
     target = Counter(g.speaker for g in gold).most_common(1)[0][0]
     counts = Counter()
-    records = []  # (key, cast kind, right, quote type, gold is target, confidence, our quote index)
+    records = []  # (key, cast kind, right, quote type, gold is target, confidence, our quote index, given to target)
     judged = set()
     for g in gold:
         i = quote_of(g, spoken, starts)
@@ -99,7 +99,7 @@ def score_novel(folder: Path, setting: str, min_confidence: float) -> dict:
         right = predicted == g.speaker
         key = spoken[i].key if found and spoken[i].speaker else "unattributed"
         records.append((key, "given" if setting == "given" else "discovered", right, g.kind, g.speaker == target,
-                        spoken[i].confidence if found and spoken[i].speaker else 0.0, i if found else -1))
+                        spoken[i].confidence if found and spoken[i].speaker else 0.0, i if found else -1, predicted == target))
         if not right:
             counts[f"error_{error_class(g.kind, key, predicted)}"] += 1
         counts["gold"] += 1
