@@ -148,7 +148,7 @@ def _attribute_all(text, quotes, scenes, arounds, tags, cast, narrator, epithets
 OWN_MIN, OWN_SHARE = 3, 0.5
 NOT_PEOPLE = {"voice", "voices", "former", "latter", "one", "speaker", "people", "party", "first", "second", "last",
               "others", "himself", "herself", "themselves", "family", "company", "crowd", "group", "couple", "pair",
-              "men", "women", "gentlemen", "children"}
+              "men", "women", "gentlemen", "children", "half", "rest", "remainder", "majority", "chorus"}
 
 
 def known_by_description(tags: list, evidence: list[_Evidence], neighbours: list[list[int]], cast: Cast) -> dict[str, object]:
