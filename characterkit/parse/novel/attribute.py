@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from characterkit.parse.novel.cast import Cast, Character
@@ -113,14 +113,13 @@ def attribute(text: str, quotes: list[Quote], paragraphs: list[Paragraph], cast:
     `record`: a list to collect the turn scorer's candidates in (see turn_scorer.TurnScorer).
     """
     arounds = narration_around(text, quotes, paragraphs)
-    tags = [quote_tag(a) for a in arounds]
+    tags = spell_out_shared_first_names([quote_tag(a) for a in arounds], text, cast)
     narrator = find_narrator(quotes, tags, cast)
     scenes = list(_scenes(text, quotes, paragraphs))
     first = _attribute_all(text, quotes, scenes, arounds, tags, cast, narrator, {}, record)
     neighbours = _turn_neighbours(scenes, quotes)
     own = known_by_description(tags, first, neighbours, cast)
     same = epithet_names(text, first, neighbours, scenes, cast)
-    same.update(bare_name_owners(text, tags, cast))
     epithets = learn_epithets(tags, first)
     final = (_attribute_all(text, quotes, scenes, arounds, tags, cast, narrator, epithets, record, own, same)
              if epithets or own or same else first)
@@ -250,9 +249,10 @@ def epithet_names(text: str, evidence: list[_Evidence], neighbours: list[list[in
 FULL_NAME_RATIO = 2
 
 
-def bare_name_owners(text: str, tags: list, cast: Cast) -> dict[str, Character]:
-    """{a shared first name in the tags: the one owner it means}, where the full names tell."""
-    found = {}
+def spell_out_shared_first_names(tags: list, text: str, cast: Cast) -> list:
+    """The tags, with a first name two people share ('Charles') spelt out as the one it means, where
+    the full names written in the text tell (else the scene chooses, as for any shared alias)."""
+    meant = {}
     for phrase in {t.phrase for t in tags if t is not None and t.kind == "name" and " " not in t.phrase}:
         written = []
         for owner in cast.resolve(phrase):
@@ -261,8 +261,9 @@ def bare_name_owners(text: str, tags: list, cast: Cast) -> dict[str, Character]:
                 written.append((sum(len(re.findall(rf"\b{re.escape(a)}\b", text)) for a in full), owner))
         written.sort(key=lambda pair: pair[0])
         if len(written) >= 2 and written[1][0] >= FULL_NAME_RATIO * max(written[0][0], 1):
-            found[phrase] = written[0][1]
-    return found
+            meant[phrase] = written[0][1].name
+    return [replace(t, phrase=meant[t.phrase]) if t is not None and t.kind == "name" and t.phrase in meant else t
+            for t in tags]
 
 
 def _after_the(word: str, text: str) -> float:
@@ -376,7 +377,7 @@ def _local_evidence(quote: Quote, around: Around, tag: Tag | None, cast: Cast, n
         if character is not None and character not in e.addressees and (tag is None or tag.kind != "name" or character not in cast.resolve(tag.phrase)):
             e.addressees.append(character)
     if tag is not None and tag.kind == "name":
-        owners = [same[tag.phrase]] if tag.phrase in same else cast.resolve(tag.phrase)
+        owners = cast.resolve(tag.phrase)
         if len(owners) == 1:
             e.detail = tag.where + ("" if cast.is_alias(tag.phrase) else "-partial")
             return _set(e, same.get(owners[0], owners[0]), "explicit")
