@@ -326,7 +326,7 @@ def dialogue_line(line: str) -> bool:
 _VOCATIVE_LEAD = r"(?:(?:oh|ah|o|well|yes|no|nay|pray|come|now|why|my\s+dear(?:est)?|dear(?:est)?|my|good|poor)[,!]?\s+)*"
 _VOCATIVE_START = re.compile(rf"^{_VOCATIVE_LEAD}(?P<name>{NAME})\s*[,!?;—]")
 _VOCATIVE_END = re.compile(rf"[,;!—-]\s*{_VOCATIVE_LEAD}(?P<name>{NAME})\s*(?:[.!?]+(?=\s)|[.!?]*$)")  # any sentence's end
-_VOCATIVE_MID = re.compile(rf",\s+{_VOCATIVE_LEAD}(?P<name>{NAME})(?=,)")
+_VOCATIVE_MID = re.compile(rf",\s+{_VOCATIVE_LEAD}(?P<name>{NAME})(?=,)(?!,\s+(?:and|or|nor)\s+(?!I\b){NAME})")  # not a list: 'Miss Nash, and Miss Prince'
 _NOT_ADDRESSED = {"God", "Lord", "Heaven", "Heavens", "Oh", "Ah", "Yes", "No", "Well", "Why", "Come", "Now", "Pray", "I"}
 
 

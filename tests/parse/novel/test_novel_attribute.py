@@ -293,6 +293,13 @@ def test_a_vocative_ending_any_sentence_of_the_quote_names_the_addressee():
     assert attributed(text)[2][0] == "Mrs. Holloway"
 
 
+def test_names_in_a_list_are_people_spoken_of_not_to():
+    from characterkit.parse.novel.patterns import vocative_names
+
+    assert vocative_names("She asked the three teachers, Miss Lane, and Miss Wren, and Miss Ash, to sup with her.") == []
+    assert vocative_names("I told you, Mara, and I tell you again.") == ["Mara"]
+
+
 def test_two_quotes_in_one_paragraph_share_the_speaker():
     text = '"I know," said Tobias. He looked away. "I always knew."\n\n"Knew what?" asked Mara.\n'
     spoken, _ = analyse(text, CAST)
