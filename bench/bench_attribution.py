@@ -30,8 +30,8 @@ from characterkit.records import DEFAULT_MIN_CONFIDENCE
 PDNC = CORPORA / "pdnc"
 
 
-def kept_figures(records, table, cut: float) -> dict:
-    """Kept precision and coverage (all speakers and the target) when `table` gives the confidences."""
+def kept_counts(records, table, cut: float) -> Counter:
+    """Kept lines and how many are right (all speakers, and the target's) when `table` gives the confidences."""
     from characterkit.parse.novel.calibrate import confidence
 
     c = Counter()
@@ -39,21 +39,17 @@ def kept_figures(records, table, cut: float) -> dict:
     for key, kind, right, _qtype, is_target, _conf, index, to_target in records:
         c["gold"] += 1
         c["gold_target"] += is_target
-        # the target's lines, per gold quote: a quotation we joined keeps each gold line in it
+        # the target's lines per gold quote, as score_novel counts them
         if to_target and key != "unattributed" and confidence(key, kind, 0.0, table) >= cut:
-            c["gold_kept_target"] += 1
-            c["gold_kept_target_right"] += is_target
+            c["kept_target"] += 1
+            c["kept_target_right"] += is_target
         if index < 0 or index in seen or key == "unattributed":
             continue
         seen.add(index)
         if confidence(key, kind, 0.0, table) >= cut:
             c["kept"] += 1
             c["kept_right"] += right
-            c["kept_target_right"] += right and is_target
-            c["kept_target"] += is_target or not right  # an error may be a line given to the target
-    r = lambda a, b: round(a / b, 3) if b else None
-    return {"kept_precision": r(c["kept_right"], c["kept"]), "kept_coverage": r(c["kept_right"], c["gold"]),
-            "target_coverage": r(c["kept_target_right"], c["gold_target"]), "counts": c}
+    return c
 
 
 def lono(rows, cut: float) -> dict:
@@ -67,11 +63,11 @@ def lono(rows, cut: float) -> dict:
             pooled.extend((held["records"], table))
         c = Counter()
         for records, table in zip(pooled[::2], pooled[1::2]):
-            c.update(kept_figures(records, table, cut)["counts"])  # pooled counts: every quote weighs the same
+            c.update(kept_counts(records, table, cut))  # pooled counts: every quote weighs the same
         out[setting] = {"kept_precision": round(c["kept_right"] / c["kept"], 3) if c["kept"] else None,
                         "kept_coverage": round(c["kept_right"] / c["gold"], 3),
-                        "target_precision": round(c["gold_kept_target_right"] / c["gold_kept_target"], 3) if c["gold_kept_target"] else None,
-                        "target_coverage": round(c["gold_kept_target_right"] / c["gold_target"], 3)}
+                        "target_precision": round(c["kept_target_right"] / c["kept_target"], 3) if c["kept_target"] else None,
+                        "target_coverage": round(c["kept_target_right"] / c["gold_target"], 3)}
     return out
 
 

@@ -30,7 +30,7 @@ GOLD = [
 ]
 
 
-def write_pdnc(root, name="TinyNovel"):
+def write_pdnc(root, name="TinyNovel", gold=GOLD):
     folder = root / name
     folder.mkdir(parents=True)
     (folder / "novel_text.txt").write_text(TEXT, encoding="utf-8")
@@ -38,7 +38,7 @@ def write_pdnc(root, name="TinyNovel"):
         writer = csv.writer(f)
         writer.writerow(["quoteID", "quoteText", "subQuotationList", "quoteByteSpans", "speaker", "addressees",
                          "quoteType", "referringExpression"])
-        for i, (subs, speaker, kind) in enumerate(GOLD):
+        for i, (subs, speaker, kind) in enumerate(gold):
             spans = [[TEXT.index(s), TEXT.index(s) + len(s)] for s in subs]
             writer.writerow([f"Q{i}", " ".join(subs), repr(subs), repr(spans), speaker, "[]", kind, "nan"])
     with open(folder / "character_info.csv", "w", newline="", encoding="utf-8") as f:
@@ -62,6 +62,16 @@ def test_scores_per_setting_and_quote_type(tmp_path):
     assert given["kept_precision"] == 0.75 and given["kept_coverage"] == 0.75
     table = format_report(report)
     assert "TinyNovel" in table and "overall" in table
+
+
+def test_the_targets_kept_lines_are_counted_per_gold_quote(tmp_path):
+    """PDNC may split what we read as one utterance ('"Not yet," said Mara. "The horses are tired."'):
+    keeping it keeps both of Mara's lines, and each counts."""
+    split = [(["Is the coach ready?"], "Tobias", "Explicit"), (["Not yet,"], "Mara", "Explicit"),
+             (["The horses are tired."], "Mara", "Explicit"), (["We cannot wait,"], "Mara", "Explicit")]
+    write_pdnc(tmp_path, gold=split)
+    given = evaluate_attribution(tmp_path, min_confidence=0.75)["overall"]["given"]
+    assert given["target_precision"] == 1.0 and given["target_coverage"] == 1.0
 
 
 def test_bad_pdnc_folder_and_unknown_novel(tmp_path):
