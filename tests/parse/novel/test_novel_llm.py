@@ -66,3 +66,32 @@ def test_the_model_does_not_overrule_a_guess_that_measured_better_than_its_own_a
     spoken, _ = analyse(TEXT, CAST, llm=Scripted({"Q3": "Tobias", "Q4": "Mara"}))
     assert (spoken[3].speaker, spoken[3].rule) == ("Tobias", "llm")  # a weaker guess is overruled
     assert (spoken[4].speaker, spoken[4].rule) == (rules_only[4].speaker, rules_only[4].rule)  # a better one is not
+
+
+def test_the_second_opinion_through_a_real_server_leaves_the_kept_lines_alone(llm_server, tmp_path, capsys, monkeypatch):
+    """`quotes --use-llm` end to end: the real OpenAI-compatible server (`transformers serve`, a tiny
+    random model whose answers name nobody) is asked about the uncertain quotes; every line over the
+    cut-off is the rules' own, with or without it."""
+    import json
+
+    from characterkit.cli import main
+    from characterkit.records import DEFAULT_MIN_CONFIDENCE
+
+    novel = tmp_path / "novel.txt"
+    novel.write_text('CHAPTER I.\n\n' + TEXT + '\n"Because," said Tobias.\n\n"Because what?"\n\n"The horses."\n',
+                     encoding="utf-8")
+    assert main(["quotes", str(novel), "--jsonl"]) == 0
+    rules = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    from characterkit.llm.openai_http import OpenAIBackend
+
+    asked, complete = [], OpenAIBackend.complete
+    monkeypatch.setattr(OpenAIBackend, "complete", lambda self, *a, **k: asked.append(1) or complete(self, *a, **k))
+    assert main(["quotes", str(novel), "--jsonl", "--use-llm", "--base-url", llm_server.base_url,
+                 "--model", llm_server.model, "--retries", "1"]) == 0
+    assert asked  # the server answered at least one window's question
+    with_llm = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["start"] for r in with_llm] == [r["start"] for r in rules]
+    assert any(r["confidence"] < DEFAULT_MIN_CONFIDENCE for r in rules)
+    kept = lambda rows: [r for r in rows if r["confidence"] >= DEFAULT_MIN_CONFIDENCE]
+    assert kept(with_llm) == kept(rules) and kept(rules)
+    assert all(r["confidence"] < DEFAULT_MIN_CONFIDENCE for r in with_llm if r["rule"].startswith("llm"))
