@@ -116,10 +116,7 @@ _POSSESSIVE_BEFORE = re.compile(rf"(?:(?P<subject>{NAME})['’]s\s+(?:[a-z]+\s+)
 _NO_DETERMINER = r"(?!(?:the|his|her|my|their|our|your|this|that|a|an)\b)"
 # A clause that introduces the quote after it: `Mr. Collins joining in, observed,` or
 # `At length Darcy spoke, and in a constrained manner said,` (the last subject before the verb).
-# A sentence may open with a description of a person: `The old man looked up and said,`.
-_OPENING_DESCRIPTION = rf"(?:The|His|Her|My|Their|Our|Your|A|An)\s+(?:[a-z-]+\s+){{0,2}}?(?:{'|'.join(PERSON_NOUNS)})\b"
 _CLAUSE_SUBJECT = re.compile(
-    rf"^(?P<opening>{_OPENING_DESCRIPTION})|"
     r"(?:^(?:[A-Z][a-z]+(?:\s+[a-z]+){0,3},\s+|(?:At\s+(?:length|last|once)|Then|Presently|Here|Now|Soon|Afterwards|Meanwhile|Suddenly|Again|Still|So|Even|Only)\s+)"
     rf"|\b(?:[Aa]nd|[Bb]ut|[Ww]hen(?:ever)?|[Ww]hile|[Tt]hen|[Tt]ill|[Uu]ntil|[Aa]s|[Ww]here|[Ss]o|that(?=\s+(?:he|she)\b)|(?:[Oo]n|[Uu]pon|[Tt]o|[Aa]t)\s+which|heard|hear|without)\s+"
     rf"|^|,\s+|\bfor\s+{_NO_DETERMINER}){_SUBJECT}"
@@ -238,8 +235,8 @@ def _introducing_clause(before: str) -> Tag | None:
     near = _SUBJECT_OF_VERB.search(clause[: verbs[-1].end()])  # 'did Mr. Bennet say', 'Mr. Darcy, drawing near, said'
     if near and _tag(near.group("subject"), "before"):
         return _tag(near.group("subject"), "before")
-    tags = [_tag(s.group("subject") or s.group("opening"), "before") for s in _CLAUSE_SUBJECT.finditer(head)
-            if not (s.group("subject") and _REPORTED.search(head[: s.start("subject")]))]  # 'replied, that he was': what was said
+    tags = [_tag(s.group("subject"), "before") for s in _CLAUSE_SUBJECT.finditer(head)
+            if not _REPORTED.search(head[: s.start("subject")])]  # 'replied, that he was': what was said
     tags = [t for t in reversed(tags) if t is not None]  # the last subject before the verb first
     people = [t for t in tags if t.gender != "?"]  # 'for the present' is no speaker
     return (people or tags or [None])[0]
@@ -259,7 +256,6 @@ _ING_NOUNS = set("thing king darling being sibling underling stripling foundling
 
 def _tag(subject: str, where: str) -> Tag | None:
     subject = re.sub(r"['’]s$", "", " ".join(subject.split()))  # "Mrs Smith's answer"
-    subject = re.sub(r"^(?:The|His|Her|My|Their|Our|Your|A|An)(?= [a-z])", lambda m: m.group(0).lower(), subject)  # a sentence's first word
     lower = subject.lower()
     if subject == "I":
         return Tag("narrator", subject, "", where)
