@@ -213,12 +213,13 @@ _ONLY_MANNER = re.compile(
     rf"(?!called$){_VERB}(?:\s+(?:out|aloud|again|once|more|[a-z]+ly|to\s+(?:him|her|it|them)(?:self|selves)?|to\s+(?:the\s+)?[A-Z][a-z]+))*"
     r"(?:,?\s+(?:in|with|like)\s+(?:(?!\b(?:that|which|who)\b)[^,;:]){0,60})?")
 
-
+# `replied, that he was`: a subject right after a speech verb and `that` is in what was said.
 _REPORTED = re.compile(rf"{_VERB},?\s+that\s+$")
 
 
 def _introducing_clause(before: str) -> Tag | None:
-    """The subject of a last sentence that ends in a speech verb and a comma, colon or dash."""
+    """The subject of a last sentence that ends in a speech verb and a comma, colon or dash, or in a
+    speech verb and only how it was said, with no stop before the quote."""
     before = before.rstrip()
     if _STARTS_SPEAKING.search(before):
         before = before[:-1] + ","
