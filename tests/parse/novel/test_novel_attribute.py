@@ -76,6 +76,8 @@ def test_a_sentence_opening_with_a_conjunction_or_on_which():
     assert attributed(on_which) == [("Tobias", "explicit")]
     whenever = 'After this, whenever Tobias met Mr. Finch in the lane, and said in a low voice,\n\n"Evening."\n'
     assert attributed(whenever) == [("Tobias", "explicit")]
+    even = '"It is late," said Mara.--Even Mr. Finch shook his head, and looked grave, and said,\n\n"Bed."\n'
+    assert attributed(even)[1] == ("Mr. Finch", "explicit")
     result = ('Mara stared at Tobias.--And he answered her so warmly, with such a show of surprise, that she '
               'could not help replying,\n\n"Tobias, you forget yourself."\n')
     assert attributed(result)[0][0] == "Mara"

@@ -17,7 +17,7 @@ from characterkit.parse.speakers import SpeakerTable
 from characterkit.records import SPEECH
 
 
-@pytest.mark.parametrize("opener", ["After", "When", "As", "Her", "They"])
+@pytest.mark.parametrize("opener", ["After", "When", "As", "Her", "They", "Therefore"])
 def test_sentence_opening_words_are_no_names(opener):
     assert speech_tag(f" {opener} said.") is None
     assert speech_tag("", before=f"{opener} Oswin said, ").phrase == "Oswin"  # the name after it still counts
