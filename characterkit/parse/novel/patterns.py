@@ -226,7 +226,7 @@ def _introducing_clause(before: str) -> Tag | None:
     m = _LAST_CLAUSE.search(before)
     if not m or not re.search(r"(?:[,:—–-]|[a-z])\s*$", m.group(1)):
         return None
-    clause = m.group(1).strip()
+    clause = m.group(1).strip().lstrip("-—– ")  # narration that opens with a dash: `"could not stay."--He met her … said,`
     verbs = list(SPEECH_VERB.finditer(clause))
     if not verbs:
         return None

@@ -78,6 +78,9 @@ def test_a_sentence_opening_with_a_conjunction_or_on_which():
     assert attributed(whenever) == [("Tobias", "explicit")]
     even = '"It is late," said Mara.--Even Mr. Finch shook his head, and looked grave, and said,\n\n"Bed."\n'
     assert attributed(even)[1] == ("Mr. Finch", "explicit")
+    after_a_quote = ('Mara was called down to Mr. Finch, who "could not stay."--He met her at the door, and '
+                     'hardly looking at her, said,\n\n"Come at once."\n')  # the clause opens after the dash
+    assert attributed(after_a_quote)[-1] == ("Mr. Finch", "anaphoric-guess")  # his tag, not a turn guess
     result = ('Mara stared at Tobias.--And he answered her so warmly, with such a show of surprise, that she '
               'could not help replying,\n\n"Tobias, you forget yourself."\n')
     assert attributed(result)[0][0] == "Mara"
