@@ -39,14 +39,12 @@ def kept_counts(records, table, cut: float) -> Counter:
     for key, kind, right, _qtype, is_target, _conf, index, to_target in records:
         c["gold"] += 1
         c["gold_target"] += is_target
-        # the target's lines per gold quote, as score_novel counts them
-        if to_target and key != "unattributed" and confidence(key, kind, 0.0, table) >= cut:
+        sure = key != "unattributed" and confidence(key, kind, 0.0, table) >= cut
+        if to_target and sure:  # the target's lines per gold quote, as score_novel counts them
             c["kept_target"] += 1
             c["kept_target_right"] += is_target
-        if index < 0 or index in seen or key == "unattributed":
-            continue
-        seen.add(index)
-        if confidence(key, kind, 0.0, table) >= cut:
+        if sure and index not in seen:  # a quotation we joined is judged by its first gold quote
+            seen.add(index)
             c["kept"] += 1
             c["kept_right"] += right
     return c

@@ -145,9 +145,9 @@ def _attribute_all(text, quotes, scenes, arounds, tags, cast, narrator, epithets
 # gentleman' are how a narrator points at people the book names too), not a sound ('said the voice':
 # anyone) and not a word that points back at someone named ('said the former').
 OWN_MIN, OWN_SHARE = 3, 0.5
-NOT_PEOPLE = {"voice", "voices", "former", "latter", "one", "speaker", "people", "party", "first", "second", "last",
-              "others", "himself", "herself", "themselves", "family", "company", "crowd", "group", "couple", "pair",
-              "men", "women", "gentlemen", "children", "half", "rest", "remainder", "majority", "chorus"}
+NOT_PEOPLE = {"voice", "former", "latter", "one", "speaker", "people", "party", "first", "second", "last",
+              "himself", "herself", "family", "company", "crowd", "group", "couple", "pair",
+              "men", "women", "gentlemen", "children", "half", "rest", "remainder", "majority", "chorus"}  # and plurals in -s
 
 
 def known_by_description(tags: list, evidence: list[_Evidence], neighbours: list[list[int]], cast: Cast) -> dict[str, object]:
@@ -243,7 +243,7 @@ def epithet_names(text: str, evidence: list[_Evidence], neighbours: list[list[in
     return same
 
 
-# A first name two people share is the one's whom the book seldom names in full: it writes out the
+# A first name two people share means the one whom the book seldom names in full: it writes out the
 # name of the one who needs telling apart (`Charles Hayter` 31 times, `Charles Musgrove` 12: `said
 # Charles` is Musgrove). This many times as often, or more.
 FULL_NAME_RATIO = 2

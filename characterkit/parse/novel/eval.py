@@ -114,7 +114,7 @@ def score_novel(folder: Path, setting: str, min_confidence: float) -> dict:
                 counts["kept_right"] += right
         # the target's kept lines per gold quote: a quotation we joined keeps every line in it, each
         # judged on its own (a joined line of someone else's is a wrong one)
-        if found and spoken[i].speaker is not None and spoken[i].confidence >= min_confidence and predicted == target:
+        if predicted == target and spoken[i].confidence >= min_confidence:
             counts["kept_target"] += 1
             counts["kept_target_right"] += g.speaker == target
         counts["gold_target"] += g.speaker == target

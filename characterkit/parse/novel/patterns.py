@@ -117,7 +117,7 @@ _NO_DETERMINER = r"(?!(?:the|his|her|my|their|our|your|this|that|a|an)\b)"
 # A clause that introduces the quote after it: `Mr. Collins joining in, observed,` or
 # `At length Darcy spoke, and in a constrained manner said,` (the last subject before the verb).
 _CLAUSE_SUBJECT = re.compile(
-    r"(?:^(?:[A-Z][a-z]+(?:\s+[a-z]+){0,3},\s+|(?:At\s+(?:length|last|once)|Then|Presently|Here|Now|Soon|Afterwards|Meanwhile|Suddenly|Again|Still|So|Even|Only)\s+)"
+    r"(?:^(?:[A-Z][a-z]+(?:\s+[a-z]+){0,3},\s+|(?:At\s+(?:length|last|once)|Presently|Here|Now|Soon|Afterwards|Meanwhile|Suddenly|Again|Still|Even|Only)\s+)"
     rf"|\b(?:[Aa]nd|[Bb]ut|[Ww]hen(?:ever)?|[Ww]hile|[Tt]hen|[Tt]ill|[Uu]ntil|[Aa]s|[Ww]here|[Ss]o|that(?=\s+(?:he|she)\b)|(?:[Oo]n|[Uu]pon|[Tt]o|[Aa]t)\s+which|heard|hear|without)\s+"
     rf"|^|,\s+|\bfor\s+{_NO_DETERMINER}){_SUBJECT}"
 )
