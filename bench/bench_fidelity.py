@@ -15,12 +15,13 @@ on the other speakers'. The model: BENCH_FIDELITY_MODEL, else models/SmolLM2-135
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench.common import CORPORA, save
+from bench.common import CORPORA, RESULTS, save
 
 MODEL_NAME = "SmolLM2-135M-Instruct"
 SOURCE = CORPORA / "plays" / "importance-of-being-earnest_pg844_2025-utf8.txt"
@@ -66,6 +67,8 @@ def run(home: Path) -> dict:
     report = evaluate(EvalSettings(lora="Algernon", samples=samples, seed=0))
     eval_seconds = time.perf_counter() - start
     print(summary(report), flush=True)
+    replies = RESULTS / "fidelity_replies.jsonl"  # every reply the classifier read, beside the figures
+    shutil.copyfile(home / "loras" / "Algernon" / report["fidelity"]["classifier"]["replies_file"], replies)
     return {"samples": prepared["samples"], "finetune": train.to_dict(), "train_seconds": round(train_seconds, 1),
             "train_result": trained.get("result"), "eval_seconds": round(eval_seconds, 1),
             "fidelity": report["fidelity"], "general": report["general"], "aims": aims(report)}

@@ -7,6 +7,7 @@
       characterkit.json                                the run card `characterkit chat` reads
       README.md                                        the model card (train/model_card.py)
       loss.png                                         training (and eval) loss by step
+      eval.json, eval_replies.jsonl                    `characterkit eval`'s report and the replies it scored
       checkpoint-*/                                    Trainer checkpoints, for --resume (removed
                                                        after success unless --keep-checkpoints)
 
@@ -26,7 +27,7 @@ from characterkit.errors import UserError
 from characterkit.train.model import WEBUI_PROJECTIONS
 
 RUN_CARD = "characterkit.json"
-OWNED = ("checkpoint-*", "eval.json", "gguf")  # written into loras/NAME outside the final swap (Trainer, `eval`, `export gguf`: a retrain makes an old GGUF stale)
+OWNED = ("checkpoint-*", "eval.json", "eval_replies.jsonl", "gguf")  # written into loras/NAME outside the final swap (Trainer, `eval`, `export gguf`: a retrain makes an old GGUF stale)
 _CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
 
 

@@ -7,7 +7,8 @@
 
 The last two come from `fidelity.py` and need the source named in the dataset's report.json.
 The base numbers come from the same loaded model with the adapter switched off, so one model load
-serves both. The report is written to loras/NAME/eval.json.
+serves both. The report is written to loras/NAME/eval.json, every reply the classifier read to
+loras/NAME/eval_replies.jsonl.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ from characterkit.train.encode import IGNORE, ConversationEncoder, text_windows
 from characterkit.train.fidelity import fidelity_and_cost
 from characterkit.train.model_card import write_model_card
 from characterkit.train.model import causal_lm_type, load_tokenizer, quiet_peft_warnings, resolve_model_dir
+
+
+REPLIES = "eval_replies.jsonl"  # every generated reply of the classifier test, one JSON object a line
 
 
 def evaluate(settings: EvalSettings) -> dict:
@@ -59,10 +63,17 @@ def evaluate(settings: EvalSettings) -> dict:
                 "neutral_text": {**measure(neutral_rows), "source": neutral_path}}
     fidelity, general = fidelity_and_cost(model, tokenizer, fmt, data, card, settings, lambda r: _named(measure(r)))
     fidelity["loss"]["character"] = _named(measured["character_lines"])
+    replies = fidelity["classifier"].pop("reply_rows", [])
+    if replies:
+        fidelity["classifier"]["replies_file"] = REPLIES
     general["perplexity"] = {k: measured["neutral_text"][m]["perplexity"] for k, m in (("base", "base"),
                                                                                       ("lora", "adapter"))}
     report = {"lora": str(lora_dir), "base_model": str(model_dir), **measured, "fidelity": fidelity,
               "general": general, "settings": settings.to_dict()}
+    if replies:
+        atomic.write_text(lora_dir / REPLIES, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in replies))
+    else:  # one from an earlier eval would no longer match eval.json
+        (lora_dir / REPLIES).unlink(missing_ok=True)
     atomic.write_json(lora_dir / "eval.json", report)
     write_model_card(lora_dir)  # the README gains the figures
     return report

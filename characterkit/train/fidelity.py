@@ -89,6 +89,7 @@ def _classifier(source: SourceLines, character: str, held_out: list[Conversation
     replies = {use: [_generate(engine, conv, seeded, use)
                      for conv, seeded in progress(contexts, f"replies, {'LoRA' if use else 'base'}")]
                for use in (False, True)}
+    generated = {"base": replies[False], "lora": replies[True]}
     base, lora = classifier.report(replies[False]), classifier.report(replies[True])
     reference = classifier.report([c.reply for c in held_out])
     mistaken = classifier.report([s.reply for s in others])
@@ -98,6 +99,7 @@ def _classifier(source: SourceLines, character: str, held_out: list[Conversation
             remembered = [_generate(engine, conv, seeded, use, memory=True)
                           for conv, seeded in progress(contexts, f"replies, {'LoRA' if use else 'base'} + memory")]
             report = classifier.report(remembered)
+            generated[f"{who}_memory"] = remembered
             with_memory |= {f"{who}_memory": report["share"],
                             f"{who}_memory_details": {**report, "examples": remembered[:EXAMPLES]},
                             f"memory_paired{'' if use else '_base'}":
@@ -110,7 +112,20 @@ def _classifier(source: SourceLines, character: str, held_out: list[Conversation
             "trained_on": classifier.lines, "classes": classifier.classes, "contexts": len(order),
             "replies": len(contexts), "sampling": {k: getattr(generation, k) for k in
                                                    ("temperature", "top_p", "repetition_penalty", "max_new_tokens")},
-            "seed": settings.seed}
+            "seed": settings.seed, "reply_rows": _reply_rows(classifier, contexts, generated)}
+
+
+def _reply_rows(classifier: SpeakerClassifier, contexts: list, generated: dict[str, list[str]]) -> list[dict]:
+    """Every generated reply with what it answered and how the classifier read it (eval_replies.jsonl):
+    the shares are counts of these rows, so a reader can check any of them."""
+    rows = []
+    for model, replies in generated.items():
+        for i, ((conv, seeded), reply, who, p) in enumerate(zip(contexts, replies, classifier.predict(replies),
+                                                                  classifier.probability(replies))):
+            rows.append({"model": model, "reply_index": i, "seed": seeded.seed,
+                         "message": conv.turns[-1].text if conv.turns else "", "reply": reply,
+                         "attributed_to": who, "p_character": round(p, 4)})
+    return rows
 
 
 def _generate(engine: ChatEngine, conv: Conversation, generation: GenerationSettings, use_adapter: bool,

@@ -156,6 +156,13 @@ def test_more_replies_than_held_out_contexts_reuse_them_with_new_seeds(prepared,
     clf = json.loads((home / "loras" / "Mara" / "eval.json").read_text())["fidelity"]["classifier"]
     assert clf["contexts"] == held_out and clf["replies"] == held_out + 3
     assert clf["details"]["base"]["n"] == clf["details"]["lora"]["n"] == held_out + 3
+    # every scored reply is in eval_replies.jsonl, and the shares are counts of its rows
+    rows = [json.loads(line) for line in (home / "loras" / "Mara" / clf["replies_file"]).read_text().splitlines()]
+    for model in ("base", "lora"):
+        mine = [r for r in rows if r["model"] == model]
+        assert [r["reply_index"] for r in mine] == list(range(held_out + 3))
+        assert sum(r["attributed_to"] == "Mara" for r in mine) / len(mine) == clf[model]
+        assert mine[0]["reply"] == clf["details"][model]["examples"][0]
 
 
 def test_paired_difference_finds_a_small_shift_that_two_shares_would_miss():
