@@ -100,6 +100,14 @@ def test_classifier_tells_two_speakers_apart_by_their_words():
     assert clf.predict(["", "ahoy matey", "bread and butter"]) == [EMPTY, "Sailor", OTHERS]
 
 
+def test_classifier_hears_how_words_are_joined_not_only_which_words():
+    # the same words in another order: n-grams inside word boundaries see the same bag for both speakers
+    mara = ["good morning dear friend", "good night dear sister", "good evening dear brother", "good day dear mother"] * 3
+    tobias = ["morning good friend dear", "night good sister dear", "evening good brother dear", "day good mother dear"] * 3
+    clf = SpeakerClassifier.train([("Mara", t) for t in mara] + [("Tobias", t) for t in tobias], "Mara")
+    assert clf.predict(["good day dear sister", "evening good friend dear"]) == ["Mara", OTHERS]
+
+
 @pytest.mark.parametrize("text, answer, bare", [
     ("yes", "yes", True), ("No.", "no", True), (" YES ", "yes", True), ('"No"', "no", True),
     ("Yes, it is dialogue.", "yes", False), ("No, this is a stage direction", "no", False),
