@@ -12,8 +12,8 @@ more of his held-out lines (46-50% against 31-42%) and gave fewer assistant-styl
 than a classifier over every main speaker. n-grams across word boundaries rather than inside them
 (`char` instead of `char_wb`), chosen on real lines only (`python -m bench classifier`: 42 speakers
 of 15 plays and novels, none of it generated): the area under the ROC curve for the speaker's held-out
-lines against the others' rose in 31 of 42 (mean 0.761 -> 0.777), and against lines from the other
-books in 33 of 42 (0.725 -> 0.740). scikit-learn is imported here only, when `eval` trains one.
+lines against the others' rose for 28 of 42 (mean 0.770 -> 0.779), and against lines from the other
+books for 28 of 42 (0.732 -> 0.743). scikit-learn is imported here only, when `eval` trains one.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from characterkit.errors import UserError
 
 OTHERS = "(others)"  # every speaker but the character, pooled
+FEATURES = {"analyzer": "char", "ngram_range": (2, 5), "sublinear_tf": True, "min_df": 2, "lowercase": True}  # TfidfVectorizer's
 EMPTY = "(empty)"  # what an empty reply is attributed to: nobody
 
 
@@ -35,8 +36,10 @@ class SpeakerClassifier:
     lines: int
 
     @classmethod
-    def train(cls, lines: list[tuple[str, str]], character: str, seed: int = 0) -> "SpeakerClassifier":
-        """Fit on (speaker, text) pairs: `character`'s lines against everyone else's."""
+    def train(cls, lines: list[tuple[str, str]], character: str, seed: int = 0,
+              features: dict = FEATURES) -> "SpeakerClassifier":
+        """Fit on (speaker, text) pairs: `character`'s lines against everyone else's. `features`: the
+        TfidfVectorizer's settings (`bench classifier` compares others)."""
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
         from sklearn.pipeline import make_pipeline
@@ -45,7 +48,7 @@ class SpeakerClassifier:
         if len(set(labels)) < 2:
             raise UserError(f"a speaker classifier needs lines of {character} and of someone else in the source")
         pipeline = make_pipeline(
-            TfidfVectorizer(analyzer="char", ngram_range=(2, 5), sublinear_tf=True, min_df=2, lowercase=True),
+            TfidfVectorizer(**features),
             LogisticRegression(C=10.0, class_weight="balanced", max_iter=2000, random_state=seed),
         )
         pipeline.fit([text for _, text in lines], labels)
