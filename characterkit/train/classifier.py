@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from characterkit.errors import UserError
 
 OTHERS = "(others)"  # every speaker but the character, pooled
-FEATURES = {"analyzer": "char", "ngram_range": (2, 5), "sublinear_tf": True, "min_df": 2, "lowercase": True}  # TfidfVectorizer's
+FEATURES = {"analyzer": "char", "ngram_range": (2, 5), "sublinear_tf": True, "min_df": 2, "lowercase": True}  # TfidfVectorizer settings
 EMPTY = "(empty)"  # what an empty reply is attributed to: nobody
 
 
