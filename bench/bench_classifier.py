@@ -69,7 +69,7 @@ def held_out(lines: list[tuple[str, str]], seed: int = 0) -> tuple[list, list]:
 def score(classifier, mine: list[str], theirs: list[str], generic: list[str]) -> dict:
     from sklearn.metrics import roc_auc_score
 
-    share = lambda texts: classifier.share(texts)  # noqa: E731
+    share = classifier.share
     p_mine, p_theirs, p_generic = (classifier.probability(t) for t in (mine, theirs, generic))
     auc = lambda negative: roc_auc_score([1] * len(p_mine) + [0] * len(negative), p_mine + negative)  # noqa: E731
     return {"R": share(mine), "F": share(theirs), "G": share(generic), "auc_in": auc(p_theirs), "auc_gen": auc(p_generic)}

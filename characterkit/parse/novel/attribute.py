@@ -254,8 +254,11 @@ def spell_out_shared_first_names(tags: list, text: str, cast: Cast) -> list:
     the full names written in the text tell (else the scene chooses, as for any shared alias)."""
     meant = {}
     for phrase in {t.phrase for t in tags if t is not None and t.kind == "name" and " " not in t.phrase}:
+        owners = cast.resolve(phrase)
+        if len(owners) < 2:  # nobody to tell apart: no need to count names over the whole text
+            continue
         written = []
-        for owner in cast.resolve(phrase):
+        for owner in owners:
             full = [a for a in owner.aliases if a.split()[0] == phrase and len(a.split()) > 1]
             if full:  # 'Little Charles' has no full name of this kind: a child called by an epithet
                 written.append((sum(len(re.findall(rf"\b{re.escape(a)}\b", text)) for a in full), owner))

@@ -75,6 +75,7 @@ def test_the_second_opinion_through_a_real_server_leaves_the_kept_lines_alone(ll
     import json
 
     from characterkit.cli import main
+    from characterkit.llm.openai_http import OpenAIBackend
     from characterkit.records import DEFAULT_MIN_CONFIDENCE
 
     novel = tmp_path / "novel.txt"
@@ -82,8 +83,6 @@ def test_the_second_opinion_through_a_real_server_leaves_the_kept_lines_alone(ll
                      encoding="utf-8")
     assert main(["quotes", str(novel), "--jsonl"]) == 0
     rules = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    from characterkit.llm.openai_http import OpenAIBackend
-
     asked, complete = [], OpenAIBackend.complete
     monkeypatch.setattr(OpenAIBackend, "complete", lambda self, *a, **k: asked.append(1) or complete(self, *a, **k))
     assert main(["quotes", str(novel), "--jsonl", "--use-llm", "--base-url", llm_server.base_url,
